@@ -1,0 +1,159 @@
+"""Configuration classes, read from the environment.
+
+``MARKETPLACE_ENV`` picks the class (``development`` by default, ``production``,
+``testing``).  Every limit the application enforces is a setting here, overridable
+with the environment variable of the same name; the README lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs hosting providers hand out and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # A relative SQLite path lands in the Flask instance folder.
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", "sqlite:///marketplace.db")
+    )
+    # hide_parameters: no bound values (e-mails, hashes) in exception text or logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", "")  # default: <instance>/uploads
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    # Sessions and cookies
+    SESSION_COOKIE_NAME = "mp_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_NAME = "mp_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SESSION_LIFETIME_HOURS = env_int("SESSION_LIFETIME_HOURS", 12)
+    REMEMBER_ME_DAYS = env_int("REMEMBER_ME_DAYS", 30)
+    REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_ME_DAYS)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_LIFETIME_HOURS)
+    API_TOKEN_MAX_PER_USER = env_int("API_TOKEN_MAX_PER_USER", 20)
+
+    # CSRF: checked by our own before_request so Bearer-token requests are exempt.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Request bodies
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32)
+
+    # Rate limits (Flask-Limiter notation)
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "marketplace"
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes")
+    LOGIN_FAILURE_LIMIT_PER_ACCOUNT = os.environ.get(
+        "LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "100 per hour"
+    )
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "10 per 5 minutes")
+    REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "20 per hour")
+
+    # Mail (outbox delivery)
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Neikeng Slipper Sourcing <noreply@neikeng-slippers.example>"
+    )
+
+    # i18n
+    LANGUAGES = {"en": "English", "zh": "简体中文"}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    # OpenAPI (flask-smorest)
+    API_TITLE = "Neikeng Slipper Sourcing API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    PROPAGATE_EXCEPTIONS = False
+
+    # Security headers
+    HSTS_ENABLED = False
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+    DEMO_DATA_SEED = env_int("DEMO_DATA_SEED", 590)
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
+    )
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = ""
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_ENABLED = env_bool("HSTS_ENABLED", True)
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls) -> None:
+        key = os.environ.get("SECRET_KEY", "")
+        if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                'in production (python -c "import secrets; print(secrets.token_hex(32))")'
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("MARKETPLACE_ENV", "development").strip().lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"MARKETPLACE_ENV must be one of {sorted(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

@@ -1,0 +1,82 @@
+"""Neikeng slipper sourcing marketplace: the application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, ProductionConfig, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    config_class = config_class or config_from_env()
+    if issubclass(config_class, ProductionConfig):
+        config_class.validate()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    from marketplace.logging_setup import configure_logging
+
+    configure_logging(app)
+    register_extensions(app)
+    register_request_handling(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from marketplace import database
+    from marketplace.extensions import babel, db, limiter, migrate
+    from marketplace.i18n import select_locale
+
+    db.init_app(app)
+    database.configure_engines(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    # Models must be imported before the API spec and migrations look at the metadata.
+    import marketplace.models  # noqa: F401
+
+
+def register_request_handling(app: Flask) -> None:
+    from marketplace.auth import register_auth
+    from marketplace.errors import register_error_handlers
+    from marketplace.http import register_http_hooks
+
+    register_http_hooks(app)  # first: request ids and input checks come before auth
+    register_auth(app)
+    register_error_handlers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.api import blp as accounts_api
+    from marketplace.extensions import api
+    from marketplace.health import bp as health_bp
+    from marketplace.web import bp as web_bp
+    from marketplace.web.apidocs import bp as apidocs_bp
+
+    api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+    api.spec.components.security_scheme(
+        "cookieAuth", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]}
+    )
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for blueprint in (accounts_api,):
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+    app.register_blueprint(health_bp)
+    app.register_blueprint(apidocs_bp)
+    app.register_blueprint(web_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,188 @@
+"""``/api/v1/auth``: registration, login sessions, the current user, API tokens."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import request, session
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from marketplace.accounts import services, throttle
+from marketplace.accounts.models import Role
+from marketplace.accounts.schemas import (
+    CsrfSchema,
+    LoginSchema,
+    PasswordChangeSchema,
+    ProfileUpdateSchema,
+    RegisterSchema,
+    TokenCreatedSchema,
+    TokenCreateSchema,
+    TokenListSchema,
+    UserSchema,
+)
+from marketplace.api_base import Blueprint
+from marketplace.errors import Unauthorized
+from marketplace.extensions import db, limiter
+from marketplace.fields import INT32_MAX
+from marketplace.permissions import login_required
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts and sessions")
+
+LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+
+
+def throttled_login(view):
+    """Count every attempt before the body is even parsed, so malformed ones count too."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+        email_normalized = services.normalize_email(email) if isinstance(email, str) else ""
+        throttle.register_login_attempt(email_normalized[:254])
+        try:
+            return view(*args, **kwargs)
+        except Unauthorized:
+            throttle.register_login_failure(email_normalized[:254])
+            raise
+
+    return wrapper
+
+
+def start_login(user, *, remember: bool) -> None:
+    """A fresh Flask session (no fixation), a server-side session row, a new CSRF token."""
+    session.clear()
+    services.start_session(user, remember=remember)
+    login_user(user, remember=remember)
+
+
+@blp.route("/csrf", methods=["GET"])
+@blp.response(200, CsrfSchema)
+def csrf_token():
+    """Get a CSRF token for cookie-authenticated unsafe requests (header `X-CSRFToken`)."""
+    return {"csrf_token": generate_csrf()}
+
+
+@blp.route("/register", methods=["POST"])
+@limiter.limit(lambda: limiter_config("REGISTER_LIMIT_PER_IP"))
+@blp.arguments(RegisterSchema)
+@blp.response(201, UserSchema)
+@blp.errors(400, 409, 415, 422, 429)
+def register(data):
+    """Create a buyer account, or a supplier account together with its company."""
+    user = services.register_user(
+        email=data["email"],
+        password=data["password"],
+        name=data["name"],
+        role=Role(data["role"]),
+        country=data["country"],
+        company_name=data["company_name"],
+    )
+    db.session.commit()
+    return user
+
+
+@blp.route("/login", methods=["POST"])
+@throttled_login
+@blp.arguments(LoginSchema)
+@blp.response(200, UserSchema, headers={"X-CSRFToken": {"schema": {"type": "string"}}})
+@blp.errors(400, 401, 415, 422, 429)
+def login(data):
+    """Log in with e-mail and password; sets the session cookie.
+
+    The CSRF token changes at login: use the `X-CSRFToken` response header, or
+    fetch `/auth/csrf` again.
+    """
+    user = services.authenticate(data["email"], data["password"])
+    start_login(user, remember=data["remember"])
+    db.session.commit()
+    return user, {"X-CSRFToken": generate_csrf()}
+
+
+@blp.route("/logout", methods=["POST"])
+@login_required()
+@blp.response(204)
+@blp.errors(400, 401)
+@blp.doc(security=LOGGED_IN)
+def logout():
+    """End this session; its cookie (and remember-me cookie) stop working."""
+    services.end_session(current_user)
+    logout_user()
+    session.clear()
+    db.session.commit()
+
+
+@blp.route("/me", methods=["GET"])
+@login_required()
+@blp.response(200, UserSchema)
+@blp.errors(401)
+@blp.doc(security=LOGGED_IN)
+def me():
+    return current_user
+
+
+@blp.route("/me", methods=["PATCH"])
+@login_required()
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, UserSchema)
+@blp.errors(400, 401, 415, 422)
+@blp.doc(security=LOGGED_IN)
+def update_me(data):
+    """Change your name, country, company name or page language (`en`, `zh`)."""
+    services.update_profile(current_user, **data)
+    db.session.commit()
+    return current_user
+
+
+@blp.route("/password", methods=["POST"])
+@login_required()
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+@blp.errors(400, 401, 415, 422)
+@blp.doc(security=LOGGED_IN)
+def change_password(data):
+    """Change your password; every other session of yours ends."""
+    services.change_password(current_user, data["current_password"], data["new_password"])
+    db.session.commit()
+
+
+@blp.route("/tokens", methods=["POST"])
+@login_required()
+@blp.arguments(TokenCreateSchema)
+@blp.response(201, TokenCreatedSchema)
+@blp.errors(400, 401, 409, 415, 422)
+@blp.doc(security=LOGGED_IN)
+def create_token(data):
+    """Create a personal API token for `Authorization: Bearer`; it is shown only once."""
+    token, secret = services.create_token(current_user, data["name"])
+    db.session.commit()
+    token.token = secret  # only on this response; the database keeps the hash
+    return token
+
+
+@blp.route("/tokens", methods=["GET"])
+@login_required()
+@blp.response(200, TokenListSchema)
+@blp.errors(401)
+@blp.doc(security=LOGGED_IN)
+def list_tokens():
+    """Your active API tokens, newest first (secrets are never shown again)."""
+    return {"items": services.list_tokens(current_user), "next_cursor": None}
+
+
+@blp.route(f"/tokens/<int(max={INT32_MAX}):token_id>", methods=["DELETE"])
+@login_required()
+@blp.response(204)
+@blp.errors(400, 401, 404)
+@blp.doc(security=LOGGED_IN)
+def revoke_token(token_id):
+    """Revoke one of your API tokens; it stops working at once."""
+    services.revoke_token(current_user, token_id)
+    db.session.commit()
+
+
+def limiter_config(key: str) -> str:
+    from flask import current_app
+
+    return current_app.config[key]

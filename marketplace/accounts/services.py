@@ -1,0 +1,271 @@
+"""Account operations: registration, login sessions, passwords, API tokens.
+
+Services flush, never commit: the request (or CLI command) commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, request
+
+from marketplace.accounts.models import (
+    ApiToken,
+    CompanyRole,
+    Role,
+    User,
+    UserSession,
+    UserStatus,
+)
+from marketplace.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+from marketplace.db import utcnow
+from marketplace.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from marketplace.extensions import db
+from marketplace.suppliers.models import Supplier
+
+TOKEN_PREFIX = "nkp_"
+BAD_CREDENTIALS = "Invalid e-mail or password."
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email_normalized == normalize_email(email)))
+
+
+def check_new_password(password: str, *, field: str, email: str = "", name: str = "") -> None:
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise ValidationFailed(errors={field: problems})
+
+
+def register_user(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    role: Role,
+    country: str | None = None,
+    company_name: str | None = None,
+) -> User:
+    """Create a buyer, or a supplier owner together with the supplier company."""
+    if role == Role.ADMIN:
+        raise ValidationFailed(errors={"role": ["Must be one of: buyer, supplier."]})
+    if role == Role.SUPPLIER and not (company_name or "").strip():
+        raise ValidationFailed(errors={"company_name": ["Required for a supplier account."]})
+    check_new_password(password, field="password", email=email, name=name)
+    email_normalized = normalize_email(email)
+    if get_user_by_email(email_normalized) is not None:
+        raise Conflict("An account with this e-mail already exists.")
+    user = User(
+        email=email.strip(),
+        email_normalized=email_normalized,
+        password_hash=hash_password(password),
+        name=name.strip(),
+        role=role,
+        country=country,
+        company_name=(company_name or "").strip() or None,
+        password_changed_at=utcnow(),
+    )
+    if role == Role.SUPPLIER:
+        user.supplier = Supplier(name=user.company_name, country="CN")
+        user.company_role = CompanyRole.OWNER
+    db.session.add(user)
+    # The unique index on email_normalized settles races between concurrent sign-ups.
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise Conflict("An account with this e-mail already exists.") from exc
+    return user
+
+
+def create_admin(email: str, password: str, name: str = "Administrator") -> User:
+    check_new_password(password, field="password", email=email, name=name)
+    if get_user_by_email(email) is not None:
+        raise Conflict("An account with this e-mail already exists.")
+    user = User(
+        email=email.strip(),
+        email_normalized=normalize_email(email),
+        password_hash=hash_password(password),
+        name=name,
+        role=Role.ADMIN,
+        password_changed_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user for these credentials; one message whatever was wrong."""
+    user = get_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise Unauthorized(BAD_CREDENTIALS)
+    if user.status != UserStatus.ACTIVE:
+        raise Unauthorized("This account is suspended. Contact the platform administrators.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(user: User, *, remember: bool) -> str:
+    """Record a new login session and return its secret key (kept only in the cookie)."""
+    cfg = current_app.config
+    lifetime = (
+        timedelta(days=cfg["REMEMBER_ME_DAYS"])
+        if remember
+        else timedelta(hours=cfg["SESSION_LIFETIME_HOURS"])
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            user=user,
+            key_hash=sha256(key),
+            expires_at=utcnow() + lifetime,
+            is_remembered=remember,
+            ip_address=(request.remote_addr or "")[:45] or None,
+            user_agent=(request.user_agent.string or "")[:300] or None,
+        )
+    )
+    user.last_login_at = utcnow()
+    user.current_session_key = key
+    db.session.flush()
+    return key
+
+
+def load_session_user(cookie_id: str) -> User | None:
+    """The user behind a flask-login id ``"<user id>:<session key>"``, if still valid."""
+    user_id, _, key = cookie_id.partition(":")
+    if not user_id.isdigit() or not key:
+        return None
+    row = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == sha256(key), User.id == int(user_id))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    if user_session.expires_at <= utcnow() or not user.is_active:
+        return None
+    user.current_session_key = key
+    return user
+
+
+def end_session(user: User) -> None:
+    if user.current_session_key:
+        db.session.execute(
+            sa.delete(UserSession).where(UserSession.key_hash == sha256(user.current_session_key))
+        )
+        user.current_session_key = None
+
+
+def end_all_sessions(user: User, *, keep_current: bool = False) -> None:
+    query = sa.delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_current and user.current_session_key:
+        query = query.where(UserSession.key_hash != sha256(user.current_session_key))
+    db.session.execute(query)
+
+
+def revoke_all_tokens(user: User) -> None:
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def end_all_access(user: User) -> None:
+    """Suspension or removal from a company: every session and token stops now."""
+    end_all_sessions(user)
+    revoke_all_tokens(user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise ValidationFailed(errors={"current_password": ["The current password is wrong."]})
+    check_new_password(new_password, field="new_password", email=user.email, name=user.name)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user, keep_current=True)
+    db.session.flush()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    active = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+    cap = current_app.config["API_TOKEN_MAX_PER_USER"]
+    if active >= cap:
+        raise Conflict(f"You already have {cap} active tokens; revoke one first.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip(), token_hash=sha256(secret), prefix=secret[:10])
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.is_revoked:
+        raise NotFound("Token not found.")
+    token.revoked_at = utcnow()
+    db.session.flush()
+
+
+def load_token_user(secret: str) -> User | None:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    row = db.session.execute(
+        sa.select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == sha256(secret), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    _token, user = row
+    if not user.is_active:
+        return None
+    return user
+
+
+PROFILE_FIELDS = ("name", "country", "company_name", "locale")
+
+
+def update_profile(user: User, **changes) -> User:
+    """Change the user's own profile fields (never role, e-mail or company membership)."""
+    for field, value in changes.items():
+        if field not in PROFILE_FIELDS:
+            raise ValidationFailed(errors={field: ["Unknown field."]})
+        if field == "name" and not value:
+            raise ValidationFailed(errors={"name": ["Must not be empty."]})
+        setattr(user, field, value)
+    db.session.flush()
+    return user

@@ -1,0 +1,123 @@
+"""flask-smorest glue: the Api, Blueprint and request parser this project uses.
+
+- The JSON body parser refuses what would otherwise become a 500 further down
+  (over-deep nesting, NUL characters, lone surrogates) with a 400.
+- Validation errors are reported flat (``errors: {"field": [...]}``), as the
+  contract shows, instead of nested under the request location.
+- Error handlers live in ``marketplace.errors`` so that pages and the API share them.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import flask_smorest
+import marshmallow as ma
+from flask import current_app
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+
+LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "view_args", "path"}
+
+
+def find_bad_string(value: typing.Any, depth: int = 0, max_depth: int = 32) -> str | None:
+    """Return why a decoded JSON document is unacceptable, or None."""
+    if depth > max_depth:
+        return f"JSON nested deeper than {max_depth} levels."
+    if isinstance(value, str):
+        return bad_text_reason(value)
+    if isinstance(value, dict):
+        items = list(value.keys()) + list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    for item in items:
+        reason = find_bad_string(item, depth + 1, max_depth)
+        if reason:
+            return reason
+    return None
+
+
+def bad_text_reason(text: str) -> str | None:
+    if "\x00" in text:
+        return "NUL characters are not allowed."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Text must be valid Unicode (no lone surrogates)."
+    return None
+
+
+def flatten_messages(messages: typing.Any) -> typing.Any:
+    """``{"json": {"email": [...]}}`` -> ``{"email": [...]}``."""
+    if isinstance(messages, dict) and len(messages) == 1:
+        ((location, inner),) = messages.items()
+        if location in LOCATIONS and isinstance(inner, dict):
+            return inner
+    return messages
+
+
+class Parser(FlaskParser):
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        raw = req.get_data(cache=True)
+        if not raw.strip():
+            return core.missing
+        try:
+            data = core.parse_json(raw)
+        except RecursionError:
+            abort(400, message="Invalid JSON body: nested too deeply.")
+        reason = find_bad_string(data, max_depth=current_app.config["MAX_JSON_DEPTH"])
+        if reason:
+            abort(400, message=f"Invalid JSON body: {reason}")
+        return data
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        abort(400, message="Invalid JSON body.")
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        abort(
+            error_status_code or self.DEFAULT_VALIDATION_STATUS,
+            exc=error,
+            message="The request is not valid.",
+            errors=flatten_messages(error.messages),
+            headers=error_headers,
+        )
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = Parser()
+
+    def errors(self, *codes: int):
+        """Document error responses (the shared Error envelope) on a view."""
+
+        def decorator(func):
+            for code in codes:
+                func = self.alt_response(code, response=_status_name(code))(func)
+            return func
+
+        return decorator
+
+
+def _status_name(code: int) -> str:
+    from http import HTTPStatus
+
+    return HTTPStatus(code).name
+
+
+class Api(flask_smorest.Api):
+    def _register_error_handlers(self):
+        """Handlers are registered by ``marketplace.errors`` for pages and API alike."""
+
+
+class ErrorSchema(ma.Schema):
+    code = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+    errors = ma.fields.Dict()
+    request_id = ma.fields.String()
+
+
+Api.ERROR_SCHEMA = ErrorSchema

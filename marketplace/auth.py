@@ -1,0 +1,65 @@
+"""Request authentication: session cookies (flask-login) and Bearer API tokens.
+
+A request with ``Authorization: Bearer`` is authenticated by the token alone (its
+cookies are ignored) and is exempt from CSRF; every other unsafe request must carry
+a valid CSRF token, API and forms alike.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from marketplace.accounts import services
+from marketplace.errors import Unauthorized
+from marketplace.extensions import csrf, login_manager
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip()
+
+
+@login_manager.user_loader
+def load_user_from_session(cookie_id: str):
+    if bearer_token() is not None:
+        return None
+    return services.load_session_user(cookie_id)
+
+
+def authenticate_bearer() -> None:
+    """A Bearer request is the token's user, whatever cookies came with it."""
+    token = bearer_token()
+    if token is None:
+        return
+    user = services.load_token_user(token)
+    if user is None:
+        raise Unauthorized("The API token is invalid or has been revoked.")
+    g.auth_method = "token"
+    login_manager._update_request_context_with_user(user)
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    raise Unauthorized()
+
+
+def protect_from_csrf() -> None:
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+        return  # a 404 or 405 is reported as such
+    if bearer_token() is not None:
+        return
+    csrf.protect()
+
+
+def register_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # server-side sessions do this job
+    login_manager.login_view = "web.login"
+    csrf.init_app(app)
+    app.before_request(authenticate_bearer)
+    app.before_request(protect_from_csrf)

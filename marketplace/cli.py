@@ -1,0 +1,51 @@
+"""Command-line tools: ``flask --app wsgi create-admin EMAIL``, ``seed-demo``."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Platform administrator", show_default=True)
+def create_admin_command(email: str, name: str) -> None:
+    """Create an administrator account.
+
+    The password comes from MARKETPLACE_ADMIN_PASSWORD when set, else from a prompt.
+    """
+    from marketplace.accounts import services
+
+    password = os.environ.get("MARKETPLACE_ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = services.create_admin(email, password, name)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        details = "; ".join(
+            f"{field}: {' '.join(msgs)}" for field, msgs in (exc.errors or {}).items()
+        )
+        raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+    click.echo(f"Admin {user.email} created (id {user.id}).")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo data (idempotent: running it again changes nothing)."""
+    from marketplace.demo import seed_demo
+
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(summary)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,22 @@
+"""Flask extensions, created unbound and initialised in ``create_app``."""
+
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from marketplace.api_base import Api
+from marketplace.db import Base
+from marketplace.net import client_ip
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+api = Api()
+babel = Babel()
+limiter = Limiter(key_func=client_ip, default_limits=[])

@@ -1,0 +1,73 @@
+"""Supplier companies: the tenants of the marketplace."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import enum_column
+from marketplace.db import IdMixin, TimestampMixin
+from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+
+
+class SupplierStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class VerificationStatus(enum.StrEnum):
+    UNVERIFIED = "unverified"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REFUSED = "refused"
+
+
+class Supplier(IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "suppliers"
+
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    city: Mapped[str | None] = mapped_column(sa.String(100))
+    province: Mapped[str | None] = mapped_column(sa.String(100))
+    country: Mapped[str] = mapped_column(sa.String(2), default="CN", server_default="CN")
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    year_established: Mapped[int | None]
+    employees: Mapped[int | None]
+    monthly_capacity_pairs: Mapped[int | None]
+    main_markets: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    status: Mapped[SupplierStatus] = mapped_column(
+        enum_column(SupplierStatus),
+        default=SupplierStatus.ACTIVE,
+        server_default=SupplierStatus.ACTIVE.value,
+    )
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        enum_column(VerificationStatus),
+        default=VerificationStatus.UNVERIFIED,
+        server_default=VerificationStatus.UNVERIFIED.value,
+    )
+    verified_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Maintained incrementally by the sourcing domain; never computed per page view.
+    response_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(4, 3))
+    median_response_hours: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 2))
+
+    members: Mapped[list[User]] = relationship(back_populates="supplier")
+
+    def __repr__(self) -> str:
+        return f"<Supplier {self.id} {self.name!r}>"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SupplierStatus.ACTIVE

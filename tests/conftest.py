@@ -1,0 +1,183 @@
+"""Test harness: the schema is built once per session by running the migrations,
+and every test runs inside an outer transaction that is rolled back afterwards.
+
+The database comes from ``TEST_DATABASE_URL`` (never ``DATABASE_URL``): a
+PostgreSQL URL, or by default a throw-away SQLite file.  Under pytest-xdist each
+worker gets its own database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from config import TestingConfig, normalise_database_url
+
+PASSWORD = "correct horse battery staple"
+
+
+def _worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _test_database_url(tmp_dir) -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{tmp_dir}/test-{_worker_suffix()}.db"
+    url = normalise_database_url(url)
+    if url.startswith("postgresql"):
+        base = sa.engine.make_url(url)
+        name = f"{base.database}_{_worker_suffix()}"
+        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return base.set(database=name).render_as_string(hide_password=False)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from marketplace import create_app
+
+    url = _test_database_url(tmp_path_factory.mktemp("db"))
+    upload_dir = tmp_path_factory.mktemp("uploads")
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        UPLOAD_DIR = str(upload_dir)
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade()
+    yield app
+    from marketplace.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    _drop_worker_database(url)
+
+
+def _drop_worker_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    target = sa.engine.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Each test in a rolled-back transaction; services' commits become savepoints."""
+    from marketplace.extensions import db, limiter
+
+    if "real_commits" in request.keywords:
+        yield
+        return
+    limiter.reset()
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def db_session(app):
+    from marketplace.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class ApiClient:
+    """A test client that speaks JSON and sends the CSRF header like a browser app."""
+
+    def __init__(self, flask_client):
+        self.client = flask_client
+        self.csrf_token: str | None = None
+        self.bearer: str | None = None
+
+    def refresh_csrf(self) -> str:
+        self.csrf_token = self.client.get("/api/v1/auth/csrf").json["csrf_token"]
+        return self.csrf_token
+
+    def open(self, method: str, path: str, *, json=None, csrf: bool = True, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if self.bearer:
+            headers.setdefault("Authorization", f"Bearer {self.bearer}")
+        elif csrf and method.upper() not in {"GET", "HEAD", "OPTIONS"}:
+            headers.setdefault("X-CSRFToken", self.csrf_token or self.refresh_csrf())
+        return self.client.open(path, method=method, json=json, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self.open("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.open("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.open("PATCH", path, **kw)
+
+    def put(self, path, **kw):
+        return self.open("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.open("DELETE", path, **kw)
+
+    def login(self, email: str, password: str = PASSWORD, remember: bool = False):
+        response = self.post(
+            "/api/v1/auth/login", json={"email": email, "password": password, "remember": remember}
+        )
+        if response.status_code == 200:
+            self.csrf_token = response.headers["X-CSRFToken"]
+        return response
+
+
+@pytest.fixture
+def api(app):
+    return ApiClient(app.test_client())
+
+
+@pytest.fixture
+def make_api(app):
+    """Several independent API clients (browsers) in one test."""
+    return lambda: ApiClient(app.test_client())
+
+
+@pytest.fixture
+def login_as(make_api):
+    """An ApiClient logged in as ``user`` (created by the factories with PASSWORD)."""
+
+    def _login(user, **kwargs):
+        client = make_api()
+        response = client.login(user.email, **kwargs)
+        assert response.status_code == 200, response.json
+        return client
+
+    return _login
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
