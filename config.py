@@ -72,6 +72,18 @@ class Config:
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32)
 
+    # Product images
+    IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+    IMAGE_UPLOAD_MAX_BODY = IMAGE_MAX_BYTES + 64 * 1024  # multipart overhead
+    IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+    IMAGE_MAX_EDGE = env_int("IMAGE_MAX_EDGE", 2000)
+    THUMBNAIL_EDGE = env_int("THUMBNAIL_EDGE", 400)
+
+    # Bulk catalog import
+    IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    IMPORT_UPLOAD_MAX_BODY = IMPORT_MAX_BYTES + 64 * 1024
+    IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+
     # Rate limits (Flask-Limiter notation)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True

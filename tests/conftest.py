@@ -13,6 +13,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -42,6 +44,17 @@ def _test_database_url(tmp_dir) -> str:
     return url
 
 
+class FreshRequestClient(FlaskClient):
+    """Each test runs inside one app context (for its transaction), and Flask reuses a
+    pushed app context for requests: clear ``g`` so no request sees the previous
+    request's user, CSRF token or request id, as in production."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from marketplace import create_app
@@ -54,6 +67,7 @@ def app(tmp_path_factory):
         UPLOAD_DIR = str(upload_dir)
 
     app = create_app(Config)
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         upgrade()
     yield app

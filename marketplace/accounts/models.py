@@ -32,7 +32,7 @@ class UserStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
-def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
+def enum_column(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> sa.Enum:
     """Store enums as their values in a VARCHAR with a CHECK, identical on both databases."""
     return sa.Enum(
         enum_cls,
@@ -41,7 +41,7 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
         create_constraint=True,
         length=length,
         validate_strings=True,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import enum_column
-from marketplace.db import IdMixin, TimestampMixin
+from marketplace.db import IdMixin, TimestampMixin, utcnow
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
@@ -60,6 +60,11 @@ class Supplier(IdMixin, TimestampMixin, db.Model):
     median_response_hours: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 2))
 
     members: Mapped[list[User]] = relationship(back_populates="supplier")
+    certifications: Mapped[list[Certification]] = relationship(
+        back_populates="supplier",
+        cascade="all, delete-orphan",
+        order_by="Certification.name",
+    )
 
     def __repr__(self) -> str:
         return f"<Supplier {self.id} {self.name!r}>"
@@ -71,3 +76,56 @@ class Supplier(IdMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == SupplierStatus.ACTIVE
+
+
+class Certification(IdMixin, db.Model):
+    """A certificate the factory holds (BSCI, ISO 9001, Sedex/SMETA, ...)."""
+
+    __tablename__ = "supplier_certifications"
+
+    supplier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("suppliers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(100))
+    certificate_number: Mapped[str | None] = mapped_column(sa.String(100))
+    issued_by: Mapped[str | None] = mapped_column(sa.String(200))
+    valid_until: Mapped[date | None]
+
+    supplier: Mapped[Supplier] = relationship(back_populates="certifications")
+
+    def __repr__(self) -> str:
+        return f"<Certification {self.id} {self.name!r} until {self.valid_until}>"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.valid_until is None or self.valid_until >= utcnow().date()
+
+
+class VerificationRequest(IdMixin, db.Model):
+    """A supplier's request to be verified, with the evidence it gave; admins decide."""
+
+    __tablename__ = "verification_requests"
+
+    supplier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("suppliers.id", ondelete="CASCADE"), index=True
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    business_licence_number: Mapped[str] = mapped_column(sa.String(50))
+    evidence: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    status: Mapped[VerificationStatus] = mapped_column(
+        enum_column(VerificationStatus, name="verification_request_status"),
+        default=VerificationStatus.PENDING,
+    )
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    supplier: Mapped[Supplier] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<VerificationRequest {self.id} supplier={self.supplier_id} {self.status}>"

@@ -1,0 +1,172 @@
+"""``/api/v1/products`` (management), ``/categories``, ``/materials``."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from marketplace.accounts.models import Role
+from marketplace.api_base import Blueprint
+from marketplace.catalog import images, services
+from marketplace.catalog.schemas import (
+    CategoryCreateSchema,
+    CategorySchema,
+    ImageOrderSchema,
+    ImageSchema,
+    MaterialSchema,
+    ProductInputSchema,
+    ProductSchema,
+    ProductUpdateSchema,
+    image_dict,
+)
+from marketplace.extensions import db
+from marketplace.fields import INT32_MAX
+from marketplace.http import accepts
+from marketplace.permissions import authenticated_user, login_required
+
+blp = Blueprint("catalog", __name__, url_prefix="", description="Supplier catalogs")
+
+LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+PRODUCT = f"/products/<int(max={INT32_MAX}):product_id>"
+
+
+@blp.route("/products", methods=["POST"])
+@login_required(Role.SUPPLIER, supplier_member=True)
+@blp.arguments(ProductInputSchema)
+@blp.response(201, ProductSchema)
+@blp.errors(400, 401, 403, 415, 422)
+@blp.doc(security=LOGGED_IN)
+def create_product(data):
+    """Add a product to your company's catalog, as a draft."""
+    product = services.create_product(current_user.supplier, data)
+    db.session.commit()
+    return product
+
+
+@blp.route(PRODUCT, methods=["GET"])
+@blp.response(200, ProductSchema)
+@blp.errors(404)
+def get_product(product_id):
+    """A published product; drafts and hidden ones only for their supplier and admins."""
+    return services.get_product(product_id, authenticated_user())
+
+
+@blp.route(PRODUCT, methods=["PATCH"])
+@login_required(Role.SUPPLIER, supplier_member=True)
+@blp.arguments(ProductUpdateSchema)
+@blp.response(200, ProductSchema)
+@blp.errors(400, 401, 403, 404, 409, 415, 422)
+@blp.doc(security=LOGGED_IN)
+def update_product(data, product_id):
+    """Edit a product. A rejected product returns to draft; a published one goes back to
+    review when its name, description, category, materials or images change."""
+    product = services.get_product_for_member(product_id, current_user)
+    services.update_product(product, data)
+    db.session.commit()
+    return product
+
+
+@blp.route(PRODUCT, methods=["DELETE"])
+@login_required(Role.SUPPLIER, supplier_member=True)
+@blp.response(204)
+@blp.errors(400, 401, 403, 404, 409)
+@blp.doc(security=LOGGED_IN)
+def archive_product(product_id):
+    """Archive a product: hidden from buyers, kept for your records (restore brings it back)."""
+    product = services.get_product_for_member(product_id, current_user)
+    services.archive_product(product)
+    db.session.commit()
+
+
+@blp.route(f"{PRODUCT}/submit", methods=["POST"])
+@login_required(Role.SUPPLIER, supplier_member=True)
+@blp.response(200, ProductSchema)
+@blp.errors(400, 401, 403, 404, 409)
+@blp.doc(security=LOGGED_IN)
+def submit_product(product_id):
+    """Send a draft or rejected product to the platform's review queue."""
+    product = services.get_product_for_member(product_id, current_user)
+    services.submit_product(product)
+    db.session.commit()
+    return product
+
+
+@blp.route(f"{PRODUCT}/restore", methods=["POST"])
+@login_required(Role.SUPPLIER, supplier_member=True)
+@blp.response(200, ProductSchema)
+@blp.errors(400, 401, 403, 404, 409)
+@blp.doc(security=LOGGED_IN)
+def restore_product(product_id):
+    """Bring an archived product back as a draft."""
+    product = services.get_product_for_member(product_id, current_user)
+    services.restore_product(product)
+    db.session.commit()
+    return product
+
+
+@blp.route(f"{PRODUCT}/images", methods=["POST"])
+@login_required(Role.SUPPLIER, supplier_member=True)
+@accepts("multipart/form-data", max_body_size="IMAGE_UPLOAD_MAX_BODY")
+@blp.arguments(images.ImageUploadSchema, location="files")
+@blp.response(201, ImageSchema)
+@blp.errors(400, 401, 403, 404, 409, 413, 415, 422)
+@blp.doc(security=LOGGED_IN)
+def upload_image(files, product_id):
+    """Upload a JPEG, PNG or WebP photo (multipart field `file`); it is checked, re-encoded
+    without metadata and given a thumbnail."""
+    product = services.get_product_for_member(product_id, current_user)
+    image = images.add_image(product, files["file"])
+    db.session.commit()
+    return image_dict(image)
+
+
+@blp.route(f"{PRODUCT}/images/<int(max={INT32_MAX}):image_id>", methods=["DELETE"])
+@login_required(Role.SUPPLIER, supplier_member=True)
+@blp.response(204)
+@blp.errors(400, 401, 403, 404, 409)
+@blp.doc(security=LOGGED_IN)
+def delete_image(product_id, image_id):
+    product = services.get_product_for_member(product_id, current_user)
+    images.delete_image(product, image_id)
+    db.session.commit()
+
+
+@blp.route(f"{PRODUCT}/images/order", methods=["PUT"])
+@login_required(Role.SUPPLIER, supplier_member=True)
+@blp.arguments(ImageOrderSchema)
+@blp.response(200, ProductSchema)
+@blp.errors(400, 401, 403, 404, 409, 415, 422)
+@blp.doc(security=LOGGED_IN)
+def order_images(data, product_id):
+    """Set the order of a product's images (all of its image ids, first = main photo)."""
+    product = services.get_product_for_member(product_id, current_user)
+    images.reorder_images(product, data["image_ids"])
+    db.session.commit()
+    return product
+
+
+@blp.route("/categories", methods=["GET"])
+@blp.response(200, CategorySchema(many=True))
+def list_categories():
+    """Product categories with the number of products buyers can see in each."""
+    return services.list_categories()
+
+
+@blp.route("/admin/categories", methods=["POST"])
+@login_required(Role.ADMIN)
+@blp.arguments(CategoryCreateSchema)
+@blp.response(201, CategorySchema)
+@blp.errors(400, 401, 403, 409, 415, 422)
+@blp.doc(security=LOGGED_IN)
+def create_category(data):
+    """Add a category to the vocabulary (admins)."""
+    category = services.create_category(data["slug"], data["name"], data.get("name_zh"))
+    db.session.commit()
+    return {"slug": category.slug, "name": category.name, "name_zh": category.name_zh,
+            "product_count": 0}
+
+
+@blp.route("/materials", methods=["GET"])
+@blp.response(200, MaterialSchema(many=True))
+def list_materials():
+    """The materials vocabulary products use."""
+    return services.list_materials()

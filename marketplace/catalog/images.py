@@ -1,0 +1,171 @@
+"""Product photos: checked by content, re-encoded without metadata, with a thumbnail.
+
+Nothing the client sends is trusted: not the file name, not the declared type, not
+the image headers.  Pillow decodes the pixels under a decompression-bomb guard and
+writes a fresh file under a server-made name in ``UPLOAD_DIR/products``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import warnings
+
+import sqlalchemy as sa
+from flask import current_app
+from marshmallow import fields
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from marketplace.catalog.models import Product, ProductImage
+from marketplace.catalog.services import note_content_change
+from marketplace.catalog.vocab import MAX_IMAGES_PER_PRODUCT
+from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.extensions import db
+from marketplace.fields import Schema
+
+FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+
+
+class ImageUploadSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+def image_dir() -> str:
+    path = os.path.join(current_app.config["UPLOAD_DIR"], "products")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _bad_image(message: str) -> ValidationFailed:
+    return ValidationFailed(errors={"file": [message]})
+
+
+def _decode(data: bytes) -> Image.Image:
+    max_pixels = current_app.config["IMAGE_MAX_PIXELS"]
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in FORMATS:
+                    raise _bad_image("Upload a JPEG, PNG or WebP image.")
+                if probe.width * probe.height > max_pixels:
+                    raise _bad_image(f"The image has more than {max_pixels} pixels.")
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _bad_image(f"The image has more than {max_pixels} pixels.") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _bad_image("Upload a JPEG, PNG or WebP image.") from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+    return image
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            background = Image.new("RGB", image.size, "white")
+            rgba = image.convert("RGBA")
+            background.paste(rgba, mask=rgba.getchannel("A"))
+            image = background
+        image.save(out, "JPEG", quality=85, optimize=True)
+    elif fmt == "PNG":
+        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=True)
+    else:
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA")
+        image.save(out, "WEBP", quality=85)
+    return out.getvalue()
+
+
+def process_upload(data: bytes) -> tuple[str, bytes, bytes, tuple[int, int]]:
+    """Validate and re-encode; returns (format, image bytes, thumbnail bytes, size)."""
+    cfg = current_app.config
+    if len(data) > cfg["IMAGE_MAX_BYTES"]:
+        raise _bad_image(f"Images may be at most {cfg['IMAGE_MAX_BYTES'] // (1024 * 1024)} MB.")
+    if not data:
+        raise _bad_image("The file is empty.")
+    image = _decode(data)
+    fmt = image.format
+    image = ImageOps.exif_transpose(image)  # apply the camera's rotation, then drop EXIF
+    image.info.clear()
+    edge = cfg["IMAGE_MAX_EDGE"]
+    if max(image.size) > edge:
+        image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    main = _encode(image, fmt)
+    thumb = image.copy()
+    thumb.thumbnail((cfg["THUMBNAIL_EDGE"],) * 2, Image.Resampling.LANCZOS)
+    return fmt, main, _encode(thumb, fmt), image.size
+
+
+def add_image(product: Product, upload) -> ProductImage:
+    if len(product.images) >= MAX_IMAGES_PER_PRODUCT:
+        raise Conflict(f"A product has at most {MAX_IMAGES_PER_PRODUCT} images.")
+    data = upload.stream.read(current_app.config["IMAGE_MAX_BYTES"] + 1)
+    fmt, main, thumb, (width, height) = process_upload(data)
+    extension, content_type = FORMATS[fmt]
+    stem = secrets.token_hex(16)
+    names = (f"{stem}.{extension}", f"{stem}_thumb.{extension}")
+    directory = image_dir()
+    written = []
+    try:
+        for name, blob in zip(names, (main, thumb), strict=True):
+            path = os.path.join(directory, name)
+            with open(path, "xb") as handle:
+                handle.write(blob)
+            written.append(path)
+        image = ProductImage(
+            product=product,
+            position=(max((i.position for i in product.images), default=-1) + 1),
+            filename=names[0],
+            thumbnail_filename=names[1],
+            content_type=content_type,
+            width=width,
+            height=height,
+            size_bytes=len(main),
+        )
+        db.session.add(image)
+        note_content_change(product, {"images"})
+        db.session.flush()
+    except Exception:
+        for path in written:
+            os.unlink(path)
+        raise
+    return image
+
+
+def delete_image(product: Product, image_id: int) -> None:
+    image = db.session.scalar(
+        sa.select(ProductImage).where(
+            ProductImage.id == image_id, ProductImage.product_id == product.id
+        )
+    )
+    if image is None:
+        raise NotFound("Image not found.")
+    product.images.remove(image)
+    note_content_change(product, {"images"})
+    db.session.flush()
+    for name in (image.filename, image.thumbnail_filename):
+        try:
+            os.unlink(os.path.join(image_dir(), name))
+        except FileNotFoundError:
+            pass
+
+
+def reorder_images(product: Product, image_ids: list[int]) -> None:
+    current = {image.id: image for image in product.images}
+    if sorted(image_ids) != sorted(current):
+        raise ValidationFailed(
+            errors={"image_ids": ["Give every image id of this product exactly once."]}
+        )
+    for position, image_id in enumerate(image_ids):
+        current[image_id].position = position
+    db.session.flush()
+    db.session.expire(product, ["images"])

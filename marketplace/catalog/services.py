@@ -1,0 +1,378 @@
+"""Catalog operations: products, their validation and their state machine.
+
+States (shared docs/api-contract.md): draft -> pending_review (supplier submits) ->
+published | rejected (admin); rejected -> draft on edit; published -> pending_review
+when a reviewed field changes; suspended (admin only lifts it); archived (supplier).
+Every move not listed is a Conflict (409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from marketplace.accounts.models import User
+from marketplace.catalog.models import (
+    Category,
+    Material,
+    PriceTier,
+    Product,
+    ProductStatus,
+)
+from marketplace.catalog.sizes import eu_sizes
+from marketplace.db import utcnow
+from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.extensions import db
+from marketplace.permissions import can_view_supplier_private, is_member_of
+from marketplace.suppliers.models import Supplier
+
+# Changing one of these on a published product sends it back to review.
+REVIEWED_FIELDS = frozenset({"name", "description", "category", "materials", "images"})
+
+SIMPLE_FIELDS = (
+    "name",
+    "description",
+    "sizes",
+    "colors",
+    "moq",
+    "lead_time_days",
+    "sample_available",
+    "sample_price",
+    "sample_lead_time_days",
+    "customization",
+    "pairs_per_carton",
+    "carton_weight_kg",
+    "port_of_loading",
+    "incoterms",
+    "hs_code",
+    "monthly_capacity_pairs",
+)
+
+EDITABLE_STATES = {
+    ProductStatus.DRAFT,
+    ProductStatus.PENDING_REVIEW,
+    ProductStatus.PUBLISHED,
+    ProductStatus.REJECTED,
+}
+
+
+# Vocabularies ---------------------------------------------------------------
+
+
+def list_categories(*, with_counts: bool = True) -> list[dict[str, Any]]:
+    """Active categories in display order, with the number of publicly visible products."""
+    count = (
+        sa.select(sa.func.count(Product.id))
+        .join(Supplier, Supplier.id == Product.supplier_id)
+        .where(
+            Product.category_id == Category.id,
+            Product.status == ProductStatus.PUBLISHED,
+            Supplier.status == "active",
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Category, count if with_counts else sa.literal(0))
+        .where(Category.is_active)
+        .order_by(Category.position, Category.name)
+    ).all()
+    return [
+        {"slug": c.slug, "name": c.name, "name_zh": c.name_zh, "product_count": n}
+        for c, n in rows
+    ]
+
+
+def create_category(slug: str, name: str, name_zh: str | None = None) -> Category:
+    if db.session.scalar(sa.select(Category).where(Category.slug == slug)):
+        raise Conflict("A category with this slug exists.")
+    category = Category(slug=slug, name=name, name_zh=name_zh)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def list_materials() -> list[Material]:
+    return list(db.session.scalars(sa.select(Material).order_by(Material.name)))
+
+
+def _category_by_slug(slug: str) -> Category:
+    category = db.session.scalar(
+        sa.select(Category).where(Category.slug == slug.strip().lower(), Category.is_active)
+    )
+    if category is None:
+        raise ValidationFailed(errors={"category": [f"Unknown category {slug!r}."]})
+    return category
+
+
+def resolve_materials(names: Iterable[str]) -> list[Material]:
+    """Map names to the vocabulary, case-insensitively; unknown names are a 422."""
+    vocabulary = {m.name.lower(): m for m in list_materials()}
+    chosen, unknown = [], []
+    for name in names:
+        material = vocabulary.get(name.strip().lower())
+        if material is None:
+            unknown.append(name)
+        elif material not in chosen:
+            chosen.append(material)
+    if unknown:
+        allowed = ", ".join(sorted(m.name for m in vocabulary.values()))
+        raise ValidationFailed(
+            errors={"materials": [f"Unknown material(s): {', '.join(unknown)}. Use: {allowed}."]}
+        )
+    return chosen
+
+
+# Validation -----------------------------------------------------------------
+
+
+def check_price_tiers(moq: int, tiers: list[Mapping[str, Any]]) -> list[str]:
+    """The contract's rules for tiers; returns the problems (empty when valid)."""
+    problems = []
+    if not tiers:
+        return ["At least one price tier is required."]
+    if len(tiers) > 8:
+        problems.append("At most 8 price tiers.")
+    if tiers[0]["min_qty"] != moq:
+        problems.append(f"The first tier must start at the MOQ ({moq}).")
+    for previous, tier in zip(tiers, tiers[1:], strict=False):
+        if tier["min_qty"] <= previous["min_qty"]:
+            problems.append("Tiers must be in ascending order of min_qty, without repeats.")
+            break
+    for previous, tier in zip(tiers, tiers[1:], strict=False):
+        if Decimal(tier["unit_price"]) > Decimal(previous["unit_price"]):
+            problems.append("A larger quantity must not cost more per pair.")
+            break
+    return problems
+
+
+def _tiers_of(product: Product) -> list[dict[str, Any]]:
+    return [{"min_qty": t.min_qty, "unit_price": t.unit_price} for t in product.price_tiers]
+
+
+# Reading --------------------------------------------------------------------
+
+
+def get_product(product_id: int, viewer: User | None) -> Product:
+    """The product if ``viewer`` may see it; 404 otherwise (never reveal drafts)."""
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Product not found.")
+    if product.is_public or can_view_supplier_private(viewer, product.supplier_id):
+        return product
+    raise NotFound("Product not found.")
+
+
+def get_product_for_member(product_id: int, user: User) -> Product:
+    """A product of the user's own company, for editing; 404 for anyone else."""
+    product = db.session.get(Product, product_id)
+    if product is None or not is_member_of(user, product.supplier_id):
+        raise NotFound("Product not found.")
+    return product
+
+
+def supplier_products_query(
+    supplier_id: int,
+    *,
+    viewer: User | None,
+    status: ProductStatus | None = None,
+    category: str | None = None,
+    q: str | None = None,
+) -> sa.Select:
+    query = sa.select(Product).where(Product.supplier_id == supplier_id)
+    if can_view_supplier_private(viewer, supplier_id):
+        if status is not None:
+            query = query.where(Product.status == status)
+    else:
+        query = query.where(Product.status == ProductStatus.PUBLISHED)
+        if status not in (None, ProductStatus.PUBLISHED):
+            query = query.where(sa.false())
+    if category:
+        query = query.join(Category).where(Category.slug == category)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            sa.or_(sa.func.lower(Product.name).like(pattern), sa.func.lower(Product.sku).like(pattern))
+        )
+    return query
+
+
+# Writing --------------------------------------------------------------------
+
+
+def _apply(product: Product, data: Mapping[str, Any]) -> set[str]:
+    """Copy validated fields onto the product; return the names that changed."""
+    changed: set[str] = set()
+    for field in SIMPLE_FIELDS:
+        if field in data and getattr(product, field) != data[field]:
+            setattr(product, field, data[field])
+            changed.add(field)
+    if "sizes" in data:
+        sizes = eu_sizes(data["sizes"])
+        product.size_min_eu = min(sizes) if sizes else None
+        product.size_max_eu = max(sizes) if sizes else None
+    if "currency" in data and product.currency != data["currency"].upper():
+        product.currency = data["currency"].upper()
+        changed.add("currency")
+    if "category" in data:
+        category = _category_by_slug(data["category"])
+        if product.category_id != category.id:
+            product.category = category
+            product.category_id = category.id
+            changed.add("category")
+    if "materials" in data:
+        materials = resolve_materials(data["materials"])
+        if {m.id for m in materials} != {m.id for m in product.materials}:
+            product.materials = materials
+            changed.add("materials")
+    if "carton_dimensions_cm" in data:
+        dims = data["carton_dimensions_cm"] or {}
+        product.carton_length_cm = dims.get("length")
+        product.carton_width_cm = dims.get("width")
+        product.carton_height_cm = dims.get("height")
+        changed.add("carton_dimensions_cm")
+    if "price_tiers" in data:
+        new = [(t["min_qty"], Decimal(t["unit_price"])) for t in data["price_tiers"]]
+        old = [(t.min_qty, Decimal(t.unit_price)) for t in product.price_tiers]
+        if new != old:
+            product.price_tiers.clear()
+            db.session.flush()  # delete old tiers before inserting their replacements
+            product.price_tiers.extend(PriceTier(min_qty=q, unit_price=p) for q, p in new)
+            changed.add("price_tiers")
+    return changed
+
+
+def _validate_whole(product: Product) -> None:
+    errors: dict[str, list[str]] = {}
+    problems = check_price_tiers(product.moq, _tiers_of(product))
+    if problems:
+        errors["price_tiers"] = problems
+    if product.sample_price is not None and not product.sample_available:
+        errors["sample_price"] = ["Set sample_available to true to give a sample price."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def _sku_taken(supplier_id: int, sku: str, *, exclude_id: int | None = None) -> bool:
+    query = sa.select(Product.id).where(Product.supplier_id == supplier_id, Product.sku == sku)
+    if exclude_id is not None:
+        query = query.where(Product.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def create_product(supplier: Supplier, data: Mapping[str, Any]) -> Product:
+    """A new draft in ``supplier``'s catalog."""
+    if _sku_taken(supplier.id, data["sku"]):
+        raise ValidationFailed(errors={"sku": ["This SKU is already in your catalog."]})
+    product = Product(
+        supplier=supplier,
+        supplier_id=supplier.id,
+        sku=data["sku"],
+        status=ProductStatus.DRAFT,
+        colors=[],
+        customization=[],
+        incoterms=[],
+        description="",
+    )
+    _apply(product, data)
+    _validate_whole(product)
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+def update_product(product: Product, data: Mapping[str, Any]) -> Product:
+    """Edit a product and move it through the state machine as the contract says."""
+    if product.status not in EDITABLE_STATES:
+        raise Conflict(f"A {product.status.value} product cannot be edited.")
+    if "sku" in data and data["sku"] != product.sku:
+        if _sku_taken(product.supplier_id, data["sku"], exclude_id=product.id):
+            raise ValidationFailed(errors={"sku": ["This SKU is already in your catalog."]})
+        product.sku = data["sku"]
+    changed = _apply(product, data)
+    _validate_whole(product)
+    note_content_change(product, changed)
+    db.session.flush()
+    return product
+
+
+def note_content_change(product: Product, changed: set[str]) -> None:
+    """rejected -> draft on any edit; published -> pending_review on a reviewed change."""
+    if not changed:
+        return
+    if product.status == ProductStatus.REJECTED:
+        product.status = ProductStatus.DRAFT
+    elif product.status == ProductStatus.PUBLISHED and changed & REVIEWED_FIELDS:
+        product.status = ProductStatus.PENDING_REVIEW
+        product.submitted_at = utcnow()
+
+
+def _move(product: Product, allowed_from: set[ProductStatus], to: ProductStatus, verb: str):
+    if product.status not in allowed_from:
+        raise Conflict(f"A {product.status.value} product cannot be {verb}.")
+    product.status = to
+
+
+def submit_product(product: Product) -> Product:
+    """draft/rejected -> pending_review."""
+    if product.supplier.status != "active":
+        raise Conflict("Your company is suspended; products cannot be submitted.")
+    _move(product, {ProductStatus.DRAFT, ProductStatus.REJECTED}, ProductStatus.PENDING_REVIEW,
+          "submitted")
+    product.submitted_at = utcnow()
+    db.session.flush()
+    return product
+
+
+def archive_product(product: Product) -> Product:
+    """The supplier withdraws a product; a suspended one stays under the admins' control."""
+    if product.status == ProductStatus.SUSPENDED:
+        raise Conflict("A suspended product can only be changed by the platform admins.")
+    _move(product, set(ProductStatus) - {ProductStatus.ARCHIVED}, ProductStatus.ARCHIVED,
+          "archived")
+    db.session.flush()
+    return product
+
+
+def restore_product(product: Product) -> Product:
+    """archived -> draft: back in the catalog, to be submitted again."""
+    _move(product, {ProductStatus.ARCHIVED}, ProductStatus.DRAFT, "restored")
+    db.session.flush()
+    return product
+
+
+def approve_product(product: Product) -> Product:
+    _move(product, {ProductStatus.PENDING_REVIEW}, ProductStatus.PUBLISHED, "approved")
+    product.rejection_reason = None
+    product.published_at = utcnow()
+    db.session.flush()
+    return product
+
+
+def reject_product(product: Product, reason: str) -> Product:
+    _move(product, {ProductStatus.PENDING_REVIEW}, ProductStatus.REJECTED, "rejected")
+    product.rejection_reason = reason
+    db.session.flush()
+    return product
+
+
+def suspend_product(product: Product, reason: str) -> Product:
+    before = product.status
+    _move(product, set(ProductStatus) - {ProductStatus.SUSPENDED, ProductStatus.ARCHIVED},
+          ProductStatus.SUSPENDED, "suspended")
+    product.status_before_suspension = before
+    product.rejection_reason = reason
+    db.session.flush()
+    return product
+
+
+def reinstate_product(product: Product) -> Product:
+    """suspended -> the state it was suspended from."""
+    _move(product, {ProductStatus.SUSPENDED}, product.status_before_suspension
+          or ProductStatus.PUBLISHED, "reinstated")
+    product.status_before_suspension = None
+    product.rejection_reason = None
+    db.session.flush()
+    return product

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import ValidationError, fields, validate, validates
+
+from marketplace.accounts.passwords import MAX_LENGTH
+from marketplace.fields import Country, Email, Int, Schema, Str, list_schema
+
+
+class CertificationSchema(Schema):
+    name = Str(required=True, min_length=2, max_length=100)
+    certificate_number = Str(max_length=100, allow_none=True)
+    issued_by = Str(max_length=200, allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+
+
+class SupplierSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+    city = fields.String(allow_none=True)
+    province = fields.String(allow_none=True)
+    country = fields.String()
+    address = fields.String(allow_none=True)
+    year_established = fields.Integer(allow_none=True)
+    employees = fields.Integer(allow_none=True)
+    monthly_capacity_pairs = fields.Integer(allow_none=True)
+    main_markets = fields.List(fields.String())
+    certifications = fields.List(fields.Nested(CertificationSchema))
+    is_verified = fields.Boolean()
+    verification_status = fields.String(attribute="verification_status.value")
+    status = fields.String(attribute="status.value")
+    response_rate = fields.Float(allow_none=True)
+    median_response_hours = fields.Float(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+SupplierListSchema = list_schema(SupplierSchema, "SupplierListSchema")
+
+
+class SupplierUpdateSchema(Schema):
+    name = Str(min_length=2, max_length=200)
+    description = Str(max_length=5000)
+    city = Str(max_length=100, allow_none=True)
+    province = Str(max_length=100, allow_none=True)
+    address = Str(max_length=300, allow_none=True)
+    year_established = Int(minimum=1900, maximum=2100, allow_none=True)
+    employees = Int(minimum=1, maximum=1_000_000, allow_none=True)
+    monthly_capacity_pairs = Int(minimum=1, maximum=1_000_000_000, allow_none=True)
+    main_markets = fields.List(Country(), validate=validate.Length(max=50))
+    certifications = fields.List(
+        fields.Nested(CertificationSchema), validate=validate.Length(max=30)
+    )
+
+    @validates("year_established")
+    def not_in_future(self, value, **kwargs):
+        if value is not None and value > date.today().year:
+            raise ValidationError("The company cannot be established in the future.")
+
+
+class SupplierListArgs(Schema):
+    q = Str(max_length=200)
+    verified = fields.Boolean()
+    certification = Str(max_length=100)
+    market = Country()
+    limit = Int(minimum=1, maximum=100, load_default=20)
+    cursor = Str(max_length=500)
+
+
+class MemberSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    company_role = fields.String(attribute="company_role.value")
+    last_login_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+MemberListSchema = list_schema(MemberSchema, "MemberListSchema")
+
+
+class MemberCreateSchema(Schema):
+    email = Email(required=True)
+    name = Str(required=True, min_length=1, max_length=120)
+    password = fields.String(
+        validate=validate.Length(max=MAX_LENGTH),
+        metadata={"description": "Required when the e-mail has no account yet."},
+    )
+
+
+class VerificationRequestCreateSchema(Schema):
+    business_licence_number = Str(
+        required=True,
+        min_length=8,
+        max_length=50,
+        validate=validate.Regexp(r"^[0-9A-Z-]+$", error="Letters A-Z, digits and dashes only."),
+        metadata={"description": "Unified social credit code (18 characters) or licence no."},
+    )
+    evidence = Str(max_length=5000, load_default="")
+
+
+class VerificationRequestSchema(Schema):
+    id = fields.Integer()
+    supplier_id = fields.Integer()
+    business_licence_number = fields.String()
+    evidence = fields.String()
+    status = fields.String(attribute="status.value")
+    decision_reason = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+
+
+class SupplierStatsSchema(Schema):
+    products_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    inquiries_last_30_days = fields.Integer()
+    rfq_quotes_last_30_days = fields.Integer()
+    response_rate = fields.Float(allow_none=True)
+    median_response_hours = fields.Float(allow_none=True)

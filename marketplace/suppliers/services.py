@@ -1,0 +1,172 @@
+"""Supplier companies: profile, team, verification requests, statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import CompanyRole, Role, User
+from marketplace.catalog.models import Product, ProductStatus
+from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.extensions import db
+from marketplace.permissions import can_view_supplier_private
+from marketplace.suppliers.models import (
+    Certification,
+    Supplier,
+    SupplierStatus,
+    VerificationRequest,
+    VerificationStatus,
+)
+
+PROFILE_FIELDS = (
+    "name",
+    "description",
+    "city",
+    "province",
+    "address",
+    "year_established",
+    "employees",
+    "monthly_capacity_pairs",
+    "main_markets",
+)
+
+
+def get_supplier(supplier_id: int, viewer: User | None) -> Supplier:
+    """Active suppliers for everyone; a suspended one only for its members and admins."""
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise NotFound("Supplier not found.")
+    if supplier.status != SupplierStatus.ACTIVE and not can_view_supplier_private(
+        viewer, supplier_id
+    ):
+        raise NotFound("Supplier not found.")
+    return supplier
+
+
+def directory_query(
+    *, q: str | None = None, verified: bool | None = None, certification: str | None = None,
+    market: str | None = None,
+) -> sa.Select:
+    query = sa.select(Supplier).where(Supplier.status == SupplierStatus.ACTIVE)
+    if q:
+        query = query.where(sa.func.lower(Supplier.name).contains(q.lower(), autoescape=True))
+    if verified is not None:
+        condition = Supplier.verification_status == VerificationStatus.VERIFIED
+        query = query.where(condition if verified else ~condition)
+    if certification:
+        query = query.where(
+            Supplier.certifications.any(sa.func.lower(Certification.name) == certification.lower())
+        )
+    if market:
+        # main_markets is a short JSON list of two-letter codes: match the quoted code.
+        query = query.where(sa.cast(Supplier.main_markets, sa.String).contains(f'"{market}"'))
+    return query
+
+
+def update_profile(supplier: Supplier, data: Mapping[str, Any]) -> Supplier:
+    for field in PROFILE_FIELDS:
+        if field in data:
+            setattr(supplier, field, data[field])
+    if "certifications" in data:
+        supplier.certifications = [Certification(**item) for item in data["certifications"]]
+    db.session.flush()
+    return supplier
+
+
+def list_members(supplier: Supplier) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.supplier_id == supplier.id).order_by(User.id.desc())
+        )
+    )
+
+
+def add_staff(supplier: Supplier, *, email: str, name: str, password: str | None) -> User:
+    """Create a staff account, or attach an existing supplier account that has no company."""
+    existing = accounts.get_user_by_email(email)
+    if existing is not None:
+        if existing.supplier_id == supplier.id:
+            raise Conflict("This person is already in your team.")
+        if existing.role != Role.SUPPLIER or existing.supplier_id is not None:
+            raise Conflict("This e-mail belongs to another account and cannot join your team.")
+        existing.supplier_id = supplier.id
+        existing.company_role = CompanyRole.STAFF
+        existing.company_name = supplier.name
+        db.session.flush()
+        return existing
+    if not password:
+        raise ValidationFailed(errors={"password": ["Required to create a new account."]})
+    accounts.check_new_password(password, field="password", email=email, name=name)
+    user = User(
+        email=email.strip(),
+        email_normalized=accounts.normalize_email(email),
+        password_hash=accounts.hash_password(password),
+        name=name,
+        role=Role.SUPPLIER,
+        country=supplier.country,
+        company_name=supplier.name,
+        supplier_id=supplier.id,
+        company_role=CompanyRole.STAFF,
+    )
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise Conflict("An account with this e-mail already exists.") from exc
+    return user
+
+
+def remove_member(supplier: Supplier, user_id: int, *, acting: User) -> User:
+    """Remove a staff member; their sessions and API tokens end at once."""
+    member = db.session.get(User, user_id)
+    if member is None or member.supplier_id != supplier.id:
+        raise NotFound("Member not found.")
+    if member.company_role == CompanyRole.OWNER:
+        raise Conflict("The owner cannot be removed from the company.")
+    member.supplier_id = None
+    member.company_role = None
+    accounts.end_all_access(member)
+    db.session.flush()
+    return member
+
+
+def request_verification(
+    supplier: Supplier, *, business_licence_number: str, evidence: str, requested_by: User
+) -> VerificationRequest:
+    if supplier.verification_status == VerificationStatus.VERIFIED:
+        raise Conflict("Your company is already verified.")
+    if supplier.verification_status == VerificationStatus.PENDING:
+        raise Conflict("A verification request is already waiting for review.")
+    request = VerificationRequest(
+        supplier_id=supplier.id,
+        requested_by_id=requested_by.id,
+        business_licence_number=business_licence_number,
+        evidence=evidence,
+        status=VerificationStatus.PENDING,
+    )
+    supplier.verification_status = VerificationStatus.PENDING
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def supplier_stats(supplier: Supplier) -> dict[str, Any]:
+    counts = dict(
+        db.session.execute(
+            sa.select(Product.status, sa.func.count())
+            .where(Product.supplier_id == supplier.id)
+            .group_by(Product.status)
+        ).all()
+    )
+    return {
+        "products_by_status": {status.value: counts.get(status, 0) for status in ProductStatus},
+        # Inquiries and RFQ quotations arrive with the sourcing domain.
+        "inquiries_last_30_days": 0,
+        "rfq_quotes_last_30_days": 0,
+        "response_rate": supplier.response_rate,
+        "median_response_hours": supplier.median_response_hours,
+    }
