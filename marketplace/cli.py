@@ -47,5 +47,8 @@ def seed_demo_command() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from marketplace.catalog.cli import catalog_cli
+
+    app.cli.add_command(catalog_cli)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
