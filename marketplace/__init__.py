@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.extensions import api
     from marketplace.health import bp as health_bp
     from marketplace.web import bp as web_bp
+    from marketplace.web import supplier_pages  # noqa: F401 - adds the supplier dashboard pages
     from marketplace.web.apidocs import bp as apidocs_bp
 
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
