@@ -37,9 +37,18 @@ def create_admin_command(email: str, name: str) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo_command() -> None:
+@click.option("--force", is_flag=True, help="Allow it in production (it publishes a password).")
+def seed_demo_command(force: bool) -> None:
     """Load the demo data (idempotent: running it again changes nothing)."""
+    from flask import current_app
+
     from marketplace.demo import seed_demo
+
+    if current_app.config["ENV_NAME"] == "production" and not force:
+        raise click.ClickException(
+            "Refusing to load demo accounts with a published password in production "
+            "(use --force if you really mean it)."
+        )
 
     summary = seed_demo()
     db.session.commit()
