@@ -2,58 +2,155 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
+from babel import Locale
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from marketplace.accounts.models import Role
+from marketplace.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from marketplace.fields import country_codes
 
+# Where the cluster's buyers are: listed first in the country drop-down.
+MAIN_MARKETS = ("US", "VN", "PH", "IN", "ZA", "DE", "AE")
+# Region codes CLDR knows that are not countries a company is registered in.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "ZZ"})
 
-def country_choices() -> list[tuple[str, str]]:
-    from babel import Locale
-    from flask_babel import get_locale
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class EmailAddress:
+    """The same e-mail syntax check as the API's ``Email`` field (no DNS look-ups)."""
+
+    def __init__(self, message=None):
+        self.message = message or _l("Enter a valid e-mail address, e.g. name@company.com.")
+        self._check = ma.validate.Email()
+
+    def __call__(self, form, field):
+        try:
+            self._check(field.data or "")
+        except ma.ValidationError as exc:
+            raise ValidationError(self.message) from exc
+
+
+def country_choices() -> list[SelectChoice]:
+    """ISO 3166-1 alpha-2 codes with names in the page language, main markets first."""
     names = Locale.parse(str(get_locale() or "en")).territories
-    return [
-        ("", "—"),
-        *sorted(
-            ((code, names.get(code, code)) for code in country_codes()), key=lambda item: item[1]
+    main_group, other_group = _l("Main markets"), _l("All countries and regions")
+    main = [SelectChoice(code, names.get(code, code), optgroup=main_group) for code in MAIN_MARKETS]
+    others = sorted(
+        (
+            SelectChoice(code, names.get(code, code), optgroup=other_group)
+            for code in country_codes() - NOT_COUNTRIES - set(MAIN_MARKETS)
         ),
-    ]
+        key=lambda choice: choice.label,
+    )
+    return [SelectChoice("", "—"), *main, *others]
 
 
 class LoginForm(FlaskForm):
-    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
-    remember = BooleanField(_l("Keep me signed in for 30 days"))
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            InputRequired(_l("Enter your password.")),
+            Length(max=1024, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    remember = BooleanField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.remember.label.text = _l(
+            "Keep me signed in on this computer for %(days)d days",
+            days=current_app.config["REMEMBER_ME_DAYS"],
+        )
 
 
 class RegisterForm(FlaskForm):
     role = RadioField(
-        _l("I am"),
-        choices=[("buyer", _l("a buyer")), ("supplier", _l("a supplier (factory)"))],
-        default="buyer",
-        validators=[DataRequired()],
+        _l("Account type"),
+        choices=[
+            SelectChoice(Role.BUYER.value, _l("Buyer — I source slippers for my company")),
+            SelectChoice(Role.SUPPLIER.value, _l("Supplier — I sell for a factory in Neikeng")),
+        ],
+        default=Role.BUYER.value,
+        validators=[InputRequired(_l("Choose buyer or supplier."))],
     )
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(
+        _l("Your full name"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter your name.")),
+            Length(max=120, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    email = EmailField(
+        _l("Business e-mail"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+            EmailAddress(),
+        ],
+    )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=10, max=128)],
-        description=_l("10 to 128 characters; avoid common passwords."),
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_LENGTH,
+                max=MAX_LENGTH,
+                message=_l("Use %(min)d to %(max)d characters."),
+            ),
+        ],
+        description=_l(
+            "%(min)d to %(max)d characters. A long phrase is easy to remember and hard to guess.",
+            min=MIN_LENGTH,
+            max=MAX_LENGTH,
+        ),
     )
     company_name = StringField(
         _l("Company name"),
-        validators=[Optional(), Length(max=200)],
-        description=_l("Required for suppliers."),
+        filters=[strip],
+        # No Optional(): it would stop the chain before validate_company_name runs.
+        validators=[Length(max=200, message=_l("At most %(max)d characters."))],
+        description=_l("Required for suppliers: the factory or trading company you sell for."),
     )
-    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=False)
+    country = SelectField(
+        _l("Country / region"),
+        validators=[Optional()],
+        validate_choice=True,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
 
+    def validate_company_name(self, field):
+        if self.role.data == Role.SUPPLIER.value and not field.data:
+            raise ValidationError(_l("Enter the name of your company."))
+
 
 class LanguageForm(FlaskForm):
-    language = SelectField(choices=[("en", "English"), ("zh", "简体中文")])
+    language = SelectField(validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(code, label) for code, label in current_app.config["LANGUAGES"].items()
+        ]
