@@ -44,9 +44,11 @@ class Config:
     # hide_parameters: no bound values (e-mails, hashes) in exception text or logs.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+    DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000)  # PostgreSQL lock_timeout
     REDIS_URL = os.environ.get("REDIS_URL", "")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", "")  # default: <instance>/uploads
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_TRACEBACKS = env_bool("LOG_TRACEBACKS", False)
 
     # Sessions and cookies
     SESSION_COOKIE_NAME = "mp_session"

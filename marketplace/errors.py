@@ -9,12 +9,18 @@ an HTML error page with the same status.
 from __future__ import annotations
 
 import logging
+import os
+import re
+import sqlite3
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NotFoundError
+from werkzeug.routing import RequestRedirect
 
 log = logging.getLogger("marketplace.errors")
 
@@ -109,6 +115,8 @@ def handle_domain_error(error: DomainError):
 def handle_http_exception(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if isinstance(error, MethodNotAllowed) and not _path_exists(error.valid_methods or []):
+        error = NotFoundError()
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     data = getattr(error, "data", None) or {}
     message = data.get("message") or error.description or HTTPStatus(error.code).phrase
@@ -127,13 +135,35 @@ def handle_http_exception(error: HTTPException):
     return error_response(error.code, message, errors, headers)
 
 
-def handle_database_unavailable(error: OperationalError):
-    """Lost connection, server down or (SQLite) a lock held too long: retry shortly."""
+def _path_exists(methods: list[str]) -> bool:
+    """Werkzeug answers 405 when a rule's pattern matches but its converter refuses the value
+    (``PATCH /suppliers/99999999999``): the path names nothing, so that is a 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods:
+        try:
+            adapter.match(method=method)
+        except RequestRedirect:
+            return True
+        except HTTPException:
+            continue
+        return True
+    return False
+
+
+def handle_database_unavailable(error: OperationalError | sa_exc.TimeoutError):
+    """Lost connection, server down, a lock held too long, no pooled connection free:
+    retry shortly.  (SQLite also reports bugs such as a missing column this way: 500.)"""
+    if _is_sqlite_programming_error(error):
+        return handle_unexpected(error)
     _rollback()
-    log.error(
-        "database unavailable",
-        extra={"error_type": type(error.orig).__name__ if error.orig else type(error).__name__},
-    )
+    orig = getattr(error, "orig", None)
+    log.error("database unavailable", extra={"error_type": type(orig or error).__name__})
+    if g.get("_login_user") is None:
+        # The page layout would load the user from the unreachable database: render
+        # the 503 page as signed out instead.
+        from marketplace.extensions import login_manager
+
+        login_manager._update_request_context_with_user()
     return error_response(
         503,
         "The service is temporarily unavailable; please retry shortly.",
@@ -159,20 +189,32 @@ def _log_tracebacks() -> bool:
     return bool(current_app.config.get("LOG_TRACEBACKS"))
 
 
+_SQLITE_BUG = re.compile(r"^(no such (table|column|function)|.*syntax error|.* has no column)")
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _is_sqlite_programming_error(error: Exception) -> bool:
+    orig = getattr(error, "orig", None)
+    return isinstance(orig, sqlite3.Error) and bool(_SQLITE_BUG.match(str(orig)))
+
+
 def _where(error: BaseException) -> str:
-    """The innermost frame of our own code, so a log line says where without a trace."""
+    """The innermost frame of our own code (else the innermost frame), so a log line
+    says where without a trace."""
     tb = error.__traceback__
-    where = ""
+    where = innermost = ""
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if "/marketplace/" in filename:
-            where = f"{filename.rsplit('/marketplace/', 1)[-1]}:{tb.tb_lineno}"
+        innermost = f"{os.path.basename(filename)}:{tb.tb_lineno}"
+        if filename.startswith(_PACKAGE_DIR):
+            where = f"{filename.removeprefix(_PACKAGE_DIR)}:{tb.tb_lineno}"
         tb = tb.tb_next
-    return where
+    return where or innermost
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(sa_exc.TimeoutError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

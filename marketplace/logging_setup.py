@@ -1,4 +1,9 @@
-"""JSON logs, one object a line, each carrying the request id."""
+"""JSON logs, one object a line, each carrying the request id.
+
+No stack traces unless ``LOG_TRACEBACKS`` is set: a record logged with
+``exc_info`` keeps only the exception's type (``error_type``), never its
+traceback or message (which may quote SQL, an e-mail address or a password).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,19 @@ from pythonjsonlogger.json import JsonFormatter
 
 
 class RequestIdFilter(logging.Filter):
+    def __init__(self, *, keep_tracebacks: bool = False):
+        super().__init__()
+        self.keep_tracebacks = keep_tracebacks
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        if record.exc_info and not self.keep_tracebacks:
+            error = record.exc_info[1]
+            if error is not None and not hasattr(record, "error_type"):
+                record.error_type = type(error).__name__
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
         return True
 
 
@@ -23,7 +39,7 @@ def configure_logging(app: Flask) -> None:
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
     )
-    handler.addFilter(RequestIdFilter())
+    handler.addFilter(RequestIdFilter(keep_tracebacks=bool(app.config.get("LOG_TRACEBACKS"))))
     root = logging.getLogger("marketplace")
     root.handlers[:] = [handler]
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))

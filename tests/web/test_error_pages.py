@@ -72,12 +72,6 @@ def test_405_page_is_translated(browser):
     assert "Method not allowed" in response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="errors.handle_database_unavailable must mark the request anonymous before "
-    "rendering: flask-login's template context processor loads the user from the database "
-    "(reported to the lead; remove this marker with the fix)",
-)
 def test_error_page_renders_while_the_database_is_down(browser, monkeypatch):
     """The 503 page must not need the database for its header (the signed-in user)."""
     buyer = BuyerFactory()
