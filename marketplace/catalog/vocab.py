@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from babel.numbers import list_currencies
 
 INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
@@ -11,5 +13,6 @@ MAX_PRICE_TIERS = 8
 MAX_IMAGES_PER_PRODUCT = 10
 
 
+@cache
 def currencies() -> frozenset[str]:
     return frozenset(list_currencies())
