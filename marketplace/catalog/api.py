@@ -161,8 +161,12 @@ def create_category(data):
     """Add a category to the vocabulary (admins)."""
     category = services.create_category(data["slug"], data["name"], data.get("name_zh"))
     db.session.commit()
-    return {"slug": category.slug, "name": category.name, "name_zh": category.name_zh,
-            "product_count": 0}
+    return {
+        "slug": category.slug,
+        "name": category.name,
+        "name_zh": category.name_zh,
+        "product_count": 0,
+    }
 
 
 @blp.route("/materials", methods=["GET"])

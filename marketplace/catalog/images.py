@@ -7,6 +7,7 @@ writes a fresh file under a server-made name in ``UPLOAD_DIR/products``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import secrets
@@ -16,15 +17,20 @@ import sqlalchemy as sa
 from flask import current_app
 from marshmallow import fields
 from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace.catalog.models import Product, ProductImage
-from marketplace.catalog.services import note_content_change
+from marketplace.catalog.services import not_editable, note_content_change
 from marketplace.catalog.vocab import MAX_IMAGES_PER_PRODUCT
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.fields import Schema
 
-FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+}
 
 
 class ImageUploadSchema(Schema):
@@ -85,11 +91,19 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _check_editable(product: Product) -> None:
+    if error := not_editable(product):
+        raise error
+
+
 def process_upload(data: bytes) -> tuple[str, bytes, bytes, tuple[int, int]]:
     """Validate and re-encode; returns (format, image bytes, thumbnail bytes, size)."""
     cfg = current_app.config
     if len(data) > cfg["IMAGE_MAX_BYTES"]:
-        raise _bad_image(f"Images may be at most {cfg['IMAGE_MAX_BYTES'] // (1024 * 1024)} MB.")
+        # The body cap lets multipart overhead through; the file itself is held to the limit.
+        raise RequestEntityTooLarge(
+            f"Images may be at most {cfg['IMAGE_MAX_BYTES'] // (1024 * 1024)} MB."
+        )
     if not data:
         raise _bad_image("The file is empty.")
     image = _decode(data)
@@ -106,6 +120,7 @@ def process_upload(data: bytes) -> tuple[str, bytes, bytes, tuple[int, int]]:
 
 
 def add_image(product: Product, upload) -> ProductImage:
+    _check_editable(product)
     if len(product.images) >= MAX_IMAGES_PER_PRODUCT:
         raise Conflict(f"A product has at most {MAX_IMAGES_PER_PRODUCT} images.")
     data = upload.stream.read(current_app.config["IMAGE_MAX_BYTES"] + 1)
@@ -142,6 +157,7 @@ def add_image(product: Product, upload) -> ProductImage:
 
 
 def delete_image(product: Product, image_id: int) -> None:
+    _check_editable(product)
     image = db.session.scalar(
         sa.select(ProductImage).where(
             ProductImage.id == image_id, ProductImage.product_id == product.id
@@ -153,13 +169,12 @@ def delete_image(product: Product, image_id: int) -> None:
     note_content_change(product, {"images"})
     db.session.flush()
     for name in (image.filename, image.thumbnail_filename):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(image_dir(), name))
-        except FileNotFoundError:
-            pass
 
 
 def reorder_images(product: Product, image_ids: list[int]) -> None:
+    _check_editable(product)
     current = {image.id: image for image in product.images}
     if sorted(image_ids) != sorted(current):
         raise ValidationFailed(

@@ -24,7 +24,8 @@ class SizesField(fields.Field):
     """``{"system": "EU", "from": 36, "to": 45}`` or a list of EU sizes (half sizes allowed)."""
 
     default_error_messages = {
-        "invalid": 'Give {"system": "EU", "from": 36, "to": 45} or a list of EU sizes.',
+        # make_error() str.format()s messages: literal braces are doubled.
+        "invalid": 'Give {{"system": "EU", "from": 36, "to": 45}} or a list of EU sizes.',
         "range": f"EU sizes must be between {size_chart.MIN_EU} and {size_chart.MAX_EU}.",
         "order": '"from" must not be larger than "to".',
         "half": "Sizes are whole or half sizes.",
@@ -95,12 +96,10 @@ class ProductInputSchema(Schema):
     name = Str(required=True, min_length=3, max_length=200)
     description = Str(max_length=5000)
     category = Str(required=True, min_length=1, max_length=60)
-    materials = fields.List(
-        Str(min_length=1, max_length=40), validate=validate.Length(max=10)
-    )
+    materials = fields.List(Str(min_length=1, max_length=40), validate=validate.Length(max=10))
     sizes = SizesField(
         allow_none=True,
-        metadata={"description": "{\"system\": \"EU\", \"from\": 36, \"to\": 45} or a list of EU sizes"},
+        metadata={"description": '{"system": "EU", "from": 36, "to": 45} or a list of EU sizes'},
     )
     colors = fields.List(
         Str(min_length=1, max_length=40),
@@ -143,10 +142,28 @@ class ProductInputSchema(Schema):
         if currency is not None and currency.upper() not in currencies():
             raise ValidationError("Not an ISO 4217 currency code.", "currency")
 
+    @validates_schema(skip_on_field_errors=False)
+    def check_tiers_against_moq(self, data, **kwargs):
+        """Report tier problems with the field errors (the services check again after a
+        PATCH merges the stored values)."""
+        from marketplace.catalog.services import check_price_tiers
+
+        tiers = data.get("price_tiers")
+        # With field errors a tier may arrive half-loaded (no min_qty); those are reported.
+        complete = tiers and all({"min_qty", "unit_price"} <= set(tier) for tier in tiers)
+        if "moq" in data and complete:
+            problems = check_price_tiers(data["moq"], tiers)
+            if problems:
+                raise ValidationError(problems, "price_tiers")
+
 
 class ProductUpdateSchema(ProductInputSchema):
-    class Meta:
-        partial = True
+    """PATCH: every field optional. (``partial`` is a load option, not a ``Meta`` option:
+    set it on every instance, which flask-smorest and apispec both honour.)"""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
 
 
 class ImageSchema(Schema):

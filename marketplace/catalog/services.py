@@ -8,7 +8,8 @@ Every move not listed is a Conflict (409).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from marketplace.catalog.models import (
     PriceTier,
     Product,
     ProductStatus,
+    product_materials,
 )
 from marketplace.catalog.sizes import eu_sizes
 from marketplace.db import utcnow
@@ -80,8 +82,7 @@ def list_categories(*, with_counts: bool = True) -> list[dict[str, Any]]:
         .order_by(Category.position, Category.name)
     ).all()
     return [
-        {"slug": c.slug, "name": c.name, "name_zh": c.name_zh, "product_count": n}
-        for c, n in rows
+        {"slug": c.slug, "name": c.name, "name_zh": c.name_zh, "product_count": n} for c, n in rows
     ]
 
 
@@ -98,18 +99,20 @@ def list_materials() -> list[Material]:
     return list(db.session.scalars(sa.select(Material).order_by(Material.name)))
 
 
+def _unknown_category(slug: str) -> ValidationFailed:
+    return ValidationFailed(errors={"category": [f"Unknown category {slug!r}."]})
+
+
 def _category_by_slug(slug: str) -> Category:
     category = db.session.scalar(
         sa.select(Category).where(Category.slug == slug.strip().lower(), Category.is_active)
     )
     if category is None:
-        raise ValidationFailed(errors={"category": [f"Unknown category {slug!r}."]})
+        raise _unknown_category(slug)
     return category
 
 
-def resolve_materials(names: Iterable[str]) -> list[Material]:
-    """Map names to the vocabulary, case-insensitively; unknown names are a 422."""
-    vocabulary = {m.name.lower(): m for m in list_materials()}
+def _pick_materials(vocabulary: Mapping[str, Material], names: Iterable[str]) -> list[Material]:
     chosen, unknown = [], []
     for name in names:
         material = vocabulary.get(name.strip().lower())
@@ -125,6 +128,32 @@ def resolve_materials(names: Iterable[str]) -> list[Material]:
     return chosen
 
 
+def resolve_materials(names: Iterable[str]) -> list[Material]:
+    """Map names to the vocabulary, case-insensitively; unknown names are a 422."""
+    return _pick_materials({m.name.lower(): m for m in list_materials()}, names)
+
+
+class Vocabulary:
+    """Active categories and the materials, loaded once for work on many products (bulk
+    import): the same look-ups and messages as ``_category_by_slug`` and
+    ``resolve_materials``, without a query per product."""
+
+    def __init__(self) -> None:
+        self.categories = {
+            c.slug: c for c in db.session.scalars(sa.select(Category).where(Category.is_active))
+        }
+        self.materials = {m.name.lower(): m for m in list_materials()}
+
+    def category(self, slug: str) -> Category:
+        category = self.categories.get(slug.strip().lower())
+        if category is None:
+            raise _unknown_category(slug)
+        return category
+
+    def pick_materials(self, names: Iterable[str]) -> list[Material]:
+        return _pick_materials(self.materials, names)
+
+
 # Validation -----------------------------------------------------------------
 
 
@@ -137,11 +166,11 @@ def check_price_tiers(moq: int, tiers: list[Mapping[str, Any]]) -> list[str]:
         problems.append("At most 8 price tiers.")
     if tiers[0]["min_qty"] != moq:
         problems.append(f"The first tier must start at the MOQ ({moq}).")
-    for previous, tier in zip(tiers, tiers[1:], strict=False):
+    for previous, tier in itertools.pairwise(tiers):
         if tier["min_qty"] <= previous["min_qty"]:
             problems.append("Tiers must be in ascending order of min_qty, without repeats.")
             break
-    for previous, tier in zip(tiers, tiers[1:], strict=False):
+    for previous, tier in itertools.pairwise(tiers):
         if Decimal(tier["unit_price"]) > Decimal(previous["unit_price"]):
             problems.append("A larger quantity must not cost more per pair.")
             break
@@ -150,6 +179,37 @@ def check_price_tiers(moq: int, tiers: list[Mapping[str, Any]]) -> list[str]:
 
 def _tiers_of(product: Product) -> list[dict[str, Any]]:
     return [{"min_qty": t.min_qty, "unit_price": t.unit_price} for t in product.price_tiers]
+
+
+def product_rule_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The rules that span several fields, on a whole product's values (``moq``,
+    ``price_tiers``, ``sample_available``, ``sample_price``); empty when valid."""
+    errors: dict[str, list[str]] = {}
+    problems = check_price_tiers(values["moq"], values["price_tiers"])
+    if problems:
+        errors["price_tiers"] = problems
+    if values.get("sample_price") is not None and not values.get("sample_available"):
+        errors["sample_price"] = ["Set sample_available to true to give a sample price."]
+    return errors
+
+
+def check_product_data(data: Mapping[str, Any], vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """Every service-level rule ``create_product`` applies to schema-loaded ``data`` (a
+    whole product), all problems at once and without a query; empty when valid."""
+    errors: dict[str, list[str]] = {}
+    checks = []
+    if "category" in data:
+        checks.append(lambda: vocabulary.category(data["category"]))
+    if "materials" in data:
+        checks.append(lambda: vocabulary.pick_materials(data["materials"]))
+    for check in checks:
+        try:
+            check()
+        except ValidationFailed as exc:
+            errors.update(exc.errors or {})
+    if "moq" in data and "price_tiers" in data:
+        errors.update(product_rule_errors(data))
+    return errors
 
 
 # Reading --------------------------------------------------------------------
@@ -194,7 +254,9 @@ def supplier_products_query(
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(
-            sa.or_(sa.func.lower(Product.name).like(pattern), sa.func.lower(Product.sku).like(pattern))
+            sa.or_(
+                sa.func.lower(Product.name).like(pattern), sa.func.lower(Product.sku).like(pattern)
+            )
         )
     return query
 
@@ -202,55 +264,81 @@ def supplier_products_query(
 # Writing --------------------------------------------------------------------
 
 
-def _apply(product: Product, data: Mapping[str, Any]) -> set[str]:
-    """Copy validated fields onto the product; return the names that changed."""
+def _size_bounds(sizes: dict | list | None) -> tuple[Decimal | None, Decimal | None]:
+    values = eu_sizes(sizes)
+    return (min(values), max(values)) if values else (None, None)
+
+
+def _carton_columns(dims: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
+    dims = dims or {}
+    return dims.get("length"), dims.get("width"), dims.get("height")
+
+
+def _apply(
+    product: Product, data: Mapping[str, Any], *, vocabulary: Vocabulary | None = None
+) -> set[str]:
+    """Copy validated fields onto the product; return the names that changed.
+
+    ``vocabulary`` (bulk work) replaces the category and material queries."""
     changed: set[str] = set()
     for field in SIMPLE_FIELDS:
         if field in data and getattr(product, field) != data[field]:
             setattr(product, field, data[field])
             changed.add(field)
     if "sizes" in data:
-        sizes = eu_sizes(data["sizes"])
-        product.size_min_eu = min(sizes) if sizes else None
-        product.size_max_eu = max(sizes) if sizes else None
+        product.size_min_eu, product.size_max_eu = _size_bounds(data["sizes"])
     if "currency" in data and product.currency != data["currency"].upper():
         product.currency = data["currency"].upper()
         changed.add("currency")
     if "category" in data:
-        category = _category_by_slug(data["category"])
+        if vocabulary is not None:
+            category = vocabulary.category(data["category"])
+        else:
+            category = _category_by_slug(data["category"])
         if product.category_id != category.id:
             product.category = category
             product.category_id = category.id
             changed.add("category")
     if "materials" in data:
-        materials = resolve_materials(data["materials"])
+        if vocabulary is not None:
+            materials = vocabulary.pick_materials(data["materials"])
+        else:
+            materials = resolve_materials(data["materials"])
         if {m.id for m in materials} != {m.id for m in product.materials}:
             product.materials = materials
             changed.add("materials")
     if "carton_dimensions_cm" in data:
-        dims = data["carton_dimensions_cm"] or {}
-        product.carton_length_cm = dims.get("length")
-        product.carton_width_cm = dims.get("width")
-        product.carton_height_cm = dims.get("height")
-        changed.add("carton_dimensions_cm")
+        dims = _carton_columns(data["carton_dimensions_cm"])
+        old_dims = (product.carton_length_cm, product.carton_width_cm, product.carton_height_cm)
+        if dims != old_dims:
+            product.carton_length_cm, product.carton_width_cm, product.carton_height_cm = dims
+            changed.add("carton_dimensions_cm")
     if "price_tiers" in data:
         new = [(t["min_qty"], Decimal(t["unit_price"])) for t in data["price_tiers"]]
         old = [(t.min_qty, Decimal(t.unit_price)) for t in product.price_tiers]
         if new != old:
-            product.price_tiers.clear()
-            db.session.flush()  # delete old tiers before inserting their replacements
-            product.price_tiers.extend(PriceTier(min_qty=q, unit_price=p) for q, p in new)
+            if [q for q, _ in new] == [q for q, _ in old]:
+                # Same quantities, new prices: change the rows in place.
+                for tier, (_, price) in zip(product.price_tiers, new, strict=True):
+                    tier.unit_price = price
+            else:
+                product.price_tiers.clear()
+                if old:
+                    db.session.flush()  # delete old tiers before inserting replacements
+                product.price_tiers.extend(PriceTier(min_qty=q, unit_price=p) for q, p in new)
             changed.add("price_tiers")
     return changed
 
 
 def _validate_whole(product: Product) -> None:
-    errors: dict[str, list[str]] = {}
-    problems = check_price_tiers(product.moq, _tiers_of(product))
-    if problems:
-        errors["price_tiers"] = problems
-    if product.sample_price is not None and not product.sample_available:
-        errors["sample_price"] = ["Set sample_available to true to give a sample price."]
+    errors = product_rule_errors(
+        {
+            "moq": product.moq,
+            "price_tiers": _tiers_of(product),
+            "sample_available": product.sample_available,
+            "sample_price": product.sample_price,
+        }
+    )
     if errors:
         raise ValidationFailed(errors=errors)
 
@@ -285,17 +373,100 @@ def create_product(supplier: Supplier, data: Mapping[str, Any]) -> Product:
 
 def update_product(product: Product, data: Mapping[str, Any]) -> Product:
     """Edit a product and move it through the state machine as the contract says."""
+    edit_product(product, data)
+    db.session.flush()
+    return product
+
+
+def not_editable(product: Product) -> Conflict | None:
+    """Why ``product`` cannot be edited by its supplier, or None."""
     if product.status not in EDITABLE_STATES:
-        raise Conflict(f"A {product.status.value} product cannot be edited.")
-    if "sku" in data and data["sku"] != product.sku:
+        return Conflict(f"A {product.status.value} product cannot be edited.")
+    return None
+
+
+def edit_product(
+    product: Product, data: Mapping[str, Any], *, vocabulary: Vocabulary | None = None
+) -> set[str]:
+    """``update_product`` without the flush, for bulk work; returns the changed fields."""
+    if error := not_editable(product):
+        raise error
+    sku_changed = "sku" in data and data["sku"] != product.sku
+    if sku_changed:
         if _sku_taken(product.supplier_id, data["sku"], exclude_id=product.id):
             raise ValidationFailed(errors={"sku": ["This SKU is already in your catalog."]})
         product.sku = data["sku"]
-    changed = _apply(product, data)
+    changed = _apply(product, data, vocabulary=vocabulary) | ({"sku"} if sku_changed else set())
     _validate_whole(product)
     note_content_change(product, changed)
-    db.session.flush()
-    return product
+    return changed
+
+
+def bulk_create_products(
+    supplier: Supplier, products: Sequence[Mapping[str, Any]], vocabulary: Vocabulary
+) -> dict[str, int]:
+    """Insert many new drafts at once (bulk import); returns their ids by SKU.
+
+    Each item is schema-loaded product data that passed ``check_product_data`` and whose
+    SKU is new to the supplier. The columns are set as ``create_product`` sets them, with
+    a few multi-row INSERTs instead of a unit of work per product.
+    """
+    if not products:
+        return {}
+    now = utcnow()
+    rows = []
+    for data in products:
+        row = {field: data[field] for field in SIMPLE_FIELDS if field in data}
+        row.setdefault("description", "")
+        for field in ("colors", "customization", "incoterms"):
+            row.setdefault(field, [])
+        row["size_min_eu"], row["size_max_eu"] = _size_bounds(data.get("sizes"))
+        dims = _carton_columns(data.get("carton_dimensions_cm"))
+        row["carton_length_cm"], row["carton_width_cm"], row["carton_height_cm"] = dims
+        row.update(
+            supplier_id=supplier.id,
+            sku=data["sku"],
+            currency=data["currency"].upper(),
+            category_id=vocabulary.category(data["category"]).id,
+            status=ProductStatus.DRAFT,
+            created_at=now,
+            updated_at=now,
+        )
+        rows.append(row)
+    # Every row gets every column, so one statement shape serves the whole batch.
+    columns = set().union(*rows)
+    defaults = dict.fromkeys(columns)
+    rows = [{**defaults, **row} for row in rows]
+    if "sample_available" in columns:
+        for row in rows:
+            if row["sample_available"] is None:
+                row["sample_available"] = False
+    # A plain executemany, then the ids by SKU: INSERT ... RETURNING would make SQLAlchemy
+    # send huge multi-row statements, which psycopg parses slowly.
+    db.session.execute(sa.insert(Product.__table__), rows)
+    new_skus = {row["sku"] for row in rows}
+    ids = {
+        sku: product_id
+        for sku, product_id in db.session.execute(
+            sa.select(Product.sku, Product.id).where(Product.supplier_id == supplier.id)
+        )
+        if sku in new_skus
+    }
+    tiers = [
+        {"product_id": ids[data["sku"]], "min_qty": t["min_qty"], "unit_price": t["unit_price"]}
+        for data in products
+        for t in data["price_tiers"]
+    ]
+    db.session.execute(sa.insert(PriceTier.__table__), tiers)
+    links = [
+        {"product_id": ids[data["sku"]], "material_id": material.id}
+        for data in products
+        if data.get("materials")
+        for material in vocabulary.pick_materials(data["materials"])
+    ]
+    if links:
+        db.session.execute(sa.insert(product_materials), links)
+    return ids
 
 
 def note_content_change(product: Product, changed: set[str]) -> None:
@@ -319,8 +490,12 @@ def submit_product(product: Product) -> Product:
     """draft/rejected -> pending_review."""
     if product.supplier.status != "active":
         raise Conflict("Your company is suspended; products cannot be submitted.")
-    _move(product, {ProductStatus.DRAFT, ProductStatus.REJECTED}, ProductStatus.PENDING_REVIEW,
-          "submitted")
+    _move(
+        product,
+        {ProductStatus.DRAFT, ProductStatus.REJECTED},
+        ProductStatus.PENDING_REVIEW,
+        "submitted",
+    )
     product.submitted_at = utcnow()
     db.session.flush()
     return product
@@ -330,8 +505,9 @@ def archive_product(product: Product) -> Product:
     """The supplier withdraws a product; a suspended one stays under the admins' control."""
     if product.status == ProductStatus.SUSPENDED:
         raise Conflict("A suspended product can only be changed by the platform admins.")
-    _move(product, set(ProductStatus) - {ProductStatus.ARCHIVED}, ProductStatus.ARCHIVED,
-          "archived")
+    _move(
+        product, set(ProductStatus) - {ProductStatus.ARCHIVED}, ProductStatus.ARCHIVED, "archived"
+    )
     db.session.flush()
     return product
 
@@ -360,8 +536,12 @@ def reject_product(product: Product, reason: str) -> Product:
 
 def suspend_product(product: Product, reason: str) -> Product:
     before = product.status
-    _move(product, set(ProductStatus) - {ProductStatus.SUSPENDED, ProductStatus.ARCHIVED},
-          ProductStatus.SUSPENDED, "suspended")
+    _move(
+        product,
+        set(ProductStatus) - {ProductStatus.SUSPENDED, ProductStatus.ARCHIVED},
+        ProductStatus.SUSPENDED,
+        "suspended",
+    )
     product.status_before_suspension = before
     product.rejection_reason = reason
     db.session.flush()
@@ -370,8 +550,12 @@ def suspend_product(product: Product, reason: str) -> Product:
 
 def reinstate_product(product: Product) -> Product:
     """suspended -> the state it was suspended from."""
-    _move(product, {ProductStatus.SUSPENDED}, product.status_before_suspension
-          or ProductStatus.PUBLISHED, "reinstated")
+    _move(
+        product,
+        {ProductStatus.SUSPENDED},
+        product.status_before_suspension or ProductStatus.PUBLISHED,
+        "reinstated",
+    )
     product.status_before_suspension = None
     product.rejection_reason = None
     db.session.flush()

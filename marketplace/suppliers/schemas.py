@@ -39,6 +39,11 @@ class SupplierSchema(Schema):
 SupplierListSchema = list_schema(SupplierSchema, "SupplierListSchema")
 
 
+def _unique_markets(codes: list[str]) -> None:
+    if len(codes) != len(set(codes)):
+        raise ValidationError("Each market may appear once.")
+
+
 class SupplierUpdateSchema(Schema):
     name = Str(min_length=2, max_length=200)
     description = Str(max_length=5000)
@@ -48,7 +53,7 @@ class SupplierUpdateSchema(Schema):
     year_established = Int(minimum=1900, maximum=2100, allow_none=True)
     employees = Int(minimum=1, maximum=1_000_000, allow_none=True)
     monthly_capacity_pairs = Int(minimum=1, maximum=1_000_000_000, allow_none=True)
-    main_markets = fields.List(Country(), validate=validate.Length(max=50))
+    main_markets = fields.List(Country(), validate=[validate.Length(max=50), _unique_markets])
     certifications = fields.List(
         fields.Nested(CertificationSchema), validate=validate.Length(max=30)
     )

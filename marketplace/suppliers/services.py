@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import CompanyRole, Role, User
 from marketplace.catalog.models import Product, ProductStatus
+from marketplace.db import utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.permissions import can_view_supplier_private
@@ -47,7 +48,10 @@ def get_supplier(supplier_id: int, viewer: User | None) -> Supplier:
 
 
 def directory_query(
-    *, q: str | None = None, verified: bool | None = None, certification: str | None = None,
+    *,
+    q: str | None = None,
+    verified: bool | None = None,
+    certification: str | None = None,
     market: str | None = None,
 ) -> sa.Select:
     query = sa.select(Supplier).where(Supplier.status == SupplierStatus.ACTIVE)
@@ -57,8 +61,17 @@ def directory_query(
         condition = Supplier.verification_status == VerificationStatus.VERIFIED
         query = query.where(condition if verified else ~condition)
     if certification:
+        # Only a certificate that is still valid counts; an expired BSCI is no BSCI.
         query = query.where(
-            Supplier.certifications.any(sa.func.lower(Certification.name) == certification.lower())
+            Supplier.certifications.any(
+                sa.and_(
+                    sa.func.lower(Certification.name) == certification.lower(),
+                    sa.or_(
+                        Certification.valid_until.is_(None),
+                        Certification.valid_until >= utcnow().date(),
+                    ),
+                )
+            )
         )
     if market:
         # main_markets is a short JSON list of two-letter codes: match the quoted code.
