@@ -367,7 +367,12 @@ def create_product(supplier: Supplier, data: Mapping[str, Any]) -> Product:
     _apply(product, data)
     _validate_whole(product)
     db.session.add(product)
-    db.session.flush()
+    # The unique (supplier_id, sku) index settles two simultaneous creates.
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise ValidationFailed(errors={"sku": ["This SKU is already in your catalog."]}) from exc
     return product
 
 
