@@ -151,8 +151,8 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
-        key = os.environ.get("SECRET_KEY", "")
-        if not key or key == DEFAULT_SECRET_KEY or len(key) < 32:
+        key = cls.SECRET_KEY or ""
+        if key == DEFAULT_SECRET_KEY or len(key) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 'in production (python -c "import secrets; print(secrets.token_hex(32))")'

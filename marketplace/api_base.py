@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import typing
 
 import flask_smorest
@@ -16,6 +17,8 @@ import marshmallow as ma
 from flask import current_app
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
+
+from marketplace.fields import parsing_text_location
 
 LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "view_args", "path"}
 
@@ -58,7 +61,28 @@ def flatten_messages(messages: typing.Any) -> typing.Any:
     return messages
 
 
+TEXT_LOCATIONS = {"query", "querystring", "form", "headers", "cookies", "view_args", "path"}
+
+
+class NonStandardJson(ValueError):
+    pass
+
+
+def _reject_constant(name: str):
+    raise NonStandardJson(name)
+
+
 class Parser(FlaskParser):
+    def _process_location_data(self, location_data, schema, req, location, unknown, validators):
+        # Query strings and paths carry text: let Int fields read "20" there (never in JSON).
+        token = parsing_text_location.set(location in TEXT_LOCATIONS)
+        try:
+            return super()._process_location_data(
+                location_data, schema, req, location, unknown, validators
+            )
+        finally:
+            parsing_text_location.reset(token)
+
     def _raw_load_json(self, req):
         if not is_json_request(req):
             return core.missing
@@ -66,9 +90,11 @@ class Parser(FlaskParser):
         if not raw.strip():
             return core.missing
         try:
-            data = core.parse_json(raw)
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except RecursionError:
             abort(400, message="Invalid JSON body: nested too deeply.")
+        except NonStandardJson:
+            abort(400, message="Invalid JSON body: NaN and Infinity are not JSON.")
         reason = find_bad_string(data, max_depth=current_app.config["MAX_JSON_DEPTH"])
         if reason:
             abort(400, message=f"Invalid JSON body: {reason}")
@@ -108,8 +134,23 @@ def _status_name(code: int) -> str:
 
 
 class Api(flask_smorest.Api):
+    # No catch-all "default" error response: every operation lists the error codes it
+    # can answer with, so schemathesis can hold it to them.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
     def _register_error_handlers(self):
         """Handlers are registered by ``marketplace.errors`` for pages and API alike."""
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(nullable_enum)
+
+
+def nullable_enum(self, field, ret, **kwargs) -> dict:
+    """OpenAPI 3.0: ``nullable`` does not extend an ``enum``; list ``null`` in it too."""
+    if field.allow_none and "enum" in ret and None not in ret["enum"]:
+        return {"enum": [*ret["enum"], None]}
+    return {}
 
 
 class ErrorSchema(ma.Schema):

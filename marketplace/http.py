@@ -57,6 +57,19 @@ def check_body() -> None:
     max_length = request.max_content_length
     if max_length is not None and (request.content_length or 0) > max_length:
         raise RequestEntityTooLarge(f"The request body is larger than {max_length} bytes.")
+    if (
+        max_length is not None
+        and request.content_length is None
+        and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    ):
+        # No length announced: read one byte past the cap to tell "too large" from "fits"
+        # (Werkzeug would otherwise cut the body at the cap and the parser report a 400).
+        request.max_content_length = max_length + 1
+        if len(request.get_data(cache=True)) > max_length:
+            raise RequestEntityTooLarge(f"The request body is larger than {max_length} bytes.")
+        request.max_content_length = max_length
+    if request.routing_exception is not None:
+        return  # no view to take the body: the 404 or 405 is the answer
     if request.method not in UNSAFE_METHODS or not request.path.startswith("/api/"):
         return
     has_body = bool(request.content_length) or "chunked" in request.headers.get(

@@ -18,7 +18,9 @@ class BaseFactory(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731 - the test's session
-        sqlalchemy_session_persistence = "flush"
+        # Commit (a savepoint inside the test transaction) so an error response's rollback
+        # cannot take the rows a test set up with it.
+        sqlalchemy_session_persistence = "commit"
 
 
 class SupplierFactory(BaseFactory):
