@@ -64,6 +64,10 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_ME_DAYS)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_LIFETIME_HOURS)
     API_TOKEN_MAX_PER_USER = env_int("API_TOKEN_MAX_PER_USER", 20)
+    # argon2id cost (argon2-cffi / RFC 9106 low-memory defaults); memory in KiB
+    ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
+    ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
 
     # CSRF: checked by our own before_request so Bearer-token requests are exempt.
     WTF_CSRF_CHECK_DEFAULT = False
@@ -140,6 +144,11 @@ class TestingConfig(Config):
     )
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
+    # Cheap hashing keeps hundreds of logins fast; tests that check the hashing
+    # policy put the production parameters back (tests/accounts/test_passwords.py).
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
 
 
 class ProductionConfig(Config):

@@ -7,6 +7,8 @@ a valid CSRF token, API and forms alike.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, g, request
 
 from marketplace.accounts import services
@@ -57,6 +59,8 @@ def protect_from_csrf() -> None:
 
 
 def register_auth(app: Flask) -> None:
+    # One setting for both halves of remember-me: the cookie and the server-side row.
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_ME_DAYS"])
     login_manager.init_app(app)
     login_manager.session_protection = None  # server-side sessions do this job
     login_manager.login_view = "web.login"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
@@ -11,7 +13,18 @@ from marketplace.extensions import db
 from marketplace.suppliers.models import Supplier, SupplierStatus, VerificationStatus
 from tests.conftest import PASSWORD
 
-_PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once
+@functools.cache
+def _password_hash_for(parameters: tuple[int, int, int]) -> str:
+    return hash_password(PASSWORD)
+
+
+def password_hash() -> str:
+    """PASSWORD hashed with the app's argon2 settings (cheap under TestingConfig), once."""
+    from flask import current_app
+
+    cfg = current_app.config
+    key = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+    return _password_hash_for(key)
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -46,7 +59,7 @@ class UserFactory(BaseFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     email_normalized = factory.LazyAttribute(lambda o: o.email.lower())
-    password_hash = _PASSWORD_HASH
+    password_hash = factory.LazyFunction(password_hash)
     name = factory.Sequence(lambda n: f"User {n}")
     role = Role.BUYER
     country = "US"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
-from flask import request, session
+from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -21,7 +22,7 @@ from marketplace.accounts.schemas import (
     TokenListSchema,
     UserSchema,
 )
-from marketplace.api_base import Blueprint
+from marketplace.api_base import Blueprint, bad_text_reason
 from marketplace.errors import Unauthorized
 from marketplace.extensions import db, limiter
 from marketplace.fields import INT32_MAX
@@ -37,24 +38,43 @@ def throttled_login(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        body = request.get_json(silent=True)
-        email = body.get("email") if isinstance(body, dict) else None
-        email_normalized = services.normalize_email(email) if isinstance(email, str) else ""
-        throttle.register_login_attempt(email_normalized[:254])
+        email_normalized = attempted_email()
+        throttle.register_login_attempt(email_normalized)
         try:
             return view(*args, **kwargs)
         except Unauthorized:
-            throttle.register_login_failure(email_normalized[:254])
+            throttle.register_login_failure(email_normalized)
             raise
 
     return wrapper
 
 
+def attempted_email() -> str:
+    """The normalised e-mail a login body names, or "" when the body is unusable.
+
+    Runs before the body is validated: deeply nested JSON (RecursionError, not a
+    ValueError, so ``silent=True`` does not catch it) and text that is not valid
+    Unicode (unusable as a Redis key) count as malformed attempts; the parser then
+    answers 400.
+    """
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return ""
+    email = body.get("email") if isinstance(body, dict) else None
+    if not isinstance(email, str) or bad_text_reason(email):
+        return ""
+    return services.normalize_email(email)[:254]
+
+
 def start_login(user, *, remember: bool) -> None:
     """A fresh Flask session (no fixation), a server-side session row, a new CSRF token."""
     session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the token per request: make a new one
     services.start_session(user, remember=remember)
-    login_user(user, remember=remember)
+    # The remember-me cookie lives exactly as long as the server-side session row.
+    duration = timedelta(days=current_app.config["REMEMBER_ME_DAYS"])
+    login_user(user, remember=remember, duration=duration)
 
 
 @blp.route("/csrf", methods=["GET"])
@@ -108,8 +128,9 @@ def login(data):
 def logout():
     """End this session; its cookie (and remember-me cookie) stop working."""
     services.end_session(current_user)
-    logout_user()
+    # Clear first: logout_user() leaves the flag that deletes the remember-me cookie.
     session.clear()
+    logout_user()
     db.session.commit()
 
 
@@ -124,7 +145,7 @@ def me():
 
 @blp.route("/me", methods=["PATCH"])
 @login_required()
-@blp.arguments(ProfileUpdateSchema)
+@blp.arguments(ProfileUpdateSchema, required=False)  # no body changes nothing
 @blp.response(200, UserSchema)
 @blp.errors(400, 401, 415, 422)
 @blp.doc(security=LOGGED_IN)
@@ -183,6 +204,4 @@ def revoke_token(token_id):
 
 
 def limiter_config(key: str) -> str:
-    from flask import current_app
-
     return current_app.config[key]

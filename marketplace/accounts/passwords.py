@@ -7,15 +7,31 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile: argon2id, t=3, m=64 MiB, p=4.
-hasher = PasswordHasher()
+# They are settings (ARGON2_*) so a deployment can raise them and the test suite can
+# lower them; a stored hash with other parameters is upgraded at the next login.
+DEFAULT_PARAMETERS = (3, 65536, 4)
 
-# Verified against when the e-mail is unknown, so both paths cost the same time.
-_DUMMY_HASH = hasher.hash("not-a-real-password-just-for-timing")
+
+@cache
+def _hasher_for(time_cost: int, memory_cost: int, parallelism: int):
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    # Verified against when the e-mail is unknown, so both paths cost the same time.
+    return hasher, hasher.hash("not-a-real-password-just-for-timing")
+
+
+def _current():
+    if has_app_context():
+        cfg = current_app.config
+        return _hasher_for(
+            cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"]
+        )
+    return _hasher_for(*DEFAULT_PARAMETERS)
 
 
 @cache
@@ -43,15 +59,18 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
 
 
 def hash_password(password: str) -> str:
+    hasher, _dummy = _current()
     return hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher, dummy = _current()
     try:
-        return hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher.verify(password_hash or dummy, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
+    hasher, _dummy = _current()
     return hasher.check_needs_rehash(password_hash)

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, request
 
@@ -26,9 +27,11 @@ from marketplace.accounts.passwords import (
     password_problems,
     verify_password,
 )
+from marketplace.api_base import bad_text_reason
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from marketplace.extensions import db
+from marketplace.fields import Email
 from marketplace.suppliers.models import Supplier
 
 TOKEN_PREFIX = "nkp_"
@@ -94,7 +97,24 @@ def register_user(
     return user
 
 
+def check_email_and_name(email: str, name: str) -> None:
+    """The checks the API schema makes, for callers without one (the CLI)."""
+    problems: dict[str, list[str]] = {}
+    try:
+        Email().deserialize(email)
+    except ma.ValidationError as exc:
+        problems["email"] = [str(message) for message in exc.messages]
+    if reason := bad_text_reason(email):
+        problems.setdefault("email", []).append(reason)
+    if not name.strip() or len(name.strip()) > 120 or bad_text_reason(name):
+        problems["name"] = ["Must be 1 to 120 characters of valid text."]
+    if problems:
+        raise ValidationFailed(errors=problems)
+
+
 def create_admin(email: str, password: str, name: str = "Administrator") -> User:
+    """An administrator account (only from the command line, never through the API)."""
+    check_email_and_name(email, name)
     check_new_password(password, field="password", email=email, name=name)
     if get_user_by_email(email) is not None:
         raise Conflict("An account with this e-mail already exists.")
@@ -102,7 +122,7 @@ def create_admin(email: str, password: str, name: str = "Administrator") -> User
         email=email.strip(),
         email_normalized=normalize_email(email),
         password_hash=hash_password(password),
-        name=name,
+        name=name.strip(),
         role=Role.ADMIN,
         password_changed_at=utcnow(),
     )

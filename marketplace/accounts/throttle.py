@@ -12,6 +12,7 @@ import time
 from flask import current_app
 from limits import parse
 
+from marketplace.api_base import bad_text_reason
 from marketplace.errors import RateLimited
 from marketplace.extensions import limiter
 from marketplace.net import client_ip
@@ -36,19 +37,34 @@ def register_login_attempt(email_normalized: str) -> None:
     per_account, failures, per_ip = _limits()
     strategy = limiter.limiter
     ip_key = client_ip()
-    account_key = email_normalized or f"malformed:{ip_key}"
+    account_key = _account_key(email_normalized)
+    prefix = _key_prefix()
     checks = [
-        (per_ip, ("login-ip", ip_key)),
-        (per_account, ("login-account", account_key)),
+        (per_ip, (prefix, "login-ip", ip_key)),
+        (per_account, (prefix, "login-account", account_key)),
     ]
     for item, keys in checks:
         if not strategy.hit(item, *keys):
             raise RateLimited(_retry_after(item, *keys))
-    if not strategy.test(failures, "login-failures", account_key):
-        raise RateLimited(_retry_after(failures, "login-failures", account_key))
+    failure_keys = (prefix, "login-failures", account_key)
+    if not strategy.test(failures, *failure_keys):
+        raise RateLimited(_retry_after(failures, *failure_keys))
 
 
 def register_login_failure(email_normalized: str) -> None:
     _per_account, failures, _per_ip = _limits()
-    account_key = email_normalized or f"malformed:{client_ip()}"
-    limiter.limiter.hit(failures, "login-failures", account_key)
+    limiter.limiter.hit(failures, _key_prefix(), "login-failures", _account_key(email_normalized))
+
+
+def _key_prefix() -> str:
+    # limits' own keys carry no Flask-Limiter prefix: add it, so that deployments
+    # sharing one Redis do not share login buckets.
+    return current_app.config.get("RATELIMIT_KEY_PREFIX") or "marketplace"
+
+
+def _account_key(email_normalized: str) -> str:
+    # Text Redis cannot encode (lone surrogates) or no e-mail at all: a malformed
+    # attempt, counted per IP so it still cannot be used to dodge the limits.
+    if not email_normalized or bad_text_reason(email_normalized):
+        return f"malformed:{client_ip()}"
+    return email_normalized

@@ -1,0 +1,204 @@
+"""Schemathesis over the whole OpenAPI spec, in-process (WSGI), once per principal.
+
+Every operation in ``/api/v1/openapi.json`` is fuzzed as anonymous, buyer, supplier
+owner and admin with the default checks (no server error, documented status codes,
+content types, response schemas and headers, negative data rejected, positive data
+accepted, 405 with ``Allow``, auth actually enforced).  A failure here is a bug in
+the API or in its spec; fix it at the source, never by loosening this file.
+
+- Logged-in principals authenticate with a Bearer token made for a *fresh* user on
+  every generated case, so logout, a password change or revoking a token in one case
+  cannot affect the next one (or another principal's run).
+- Anonymous is a browser visitor: it carries a session cookie and its CSRF token, so
+  register and login are exercised for real; every logged-in operation must answer
+  401 (``ignored_auth`` checks that).  Without the CSRF token an unsafe request is a
+  400, which every unsafe operation documents.
+- Positive data never contains NUL characters (``allow-x00 = false``): they are
+  refused with a documented 400 before anything else looks at the body (see
+  marketplace/api_base.py), so they belong to negative testing.
+- Rate limits are reset before each case, and argon2 runs at a tiny cost here; both
+  have their own tests, and at full cost login cases would take most of the run.
+- Schemathesis calls the app through a plain werkzeug Client, so ``g`` is cleared at
+  each request start, as the suite's FreshRequestClient does (tests/conftest.py).
+
+Run with ``-s`` (or ``-rP``) to see the per-principal case counts; the total is also
+recorded as the ``schemathesis_cases`` user property (junit XML, xdist reports).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import schemathesis
+from flask import g, request_started
+from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.result import Err
+from schemathesis.generation import GenerationMode
+
+# The public lazy loader (schemathesis.pytest.from_fixture) trips over pytest 9.2's node
+# ids; this is the function it uses to build one Hypothesis test per operation.
+from schemathesis.pytest.lazy import get_all_tests
+
+from marketplace.accounts import services
+from marketplace.extensions import db, limiter
+from tests.authz_helpers import install_cheap_password_hashing
+from tests.factories import AdminFactory, BuyerFactory, SupplierOwnerFactory
+
+SPEC_PATH = "/api/v1/openapi.json"
+MAX_EXAMPLES = 30  # fuzzing cases per operation and principal (plus the coverage phase)
+
+LOGGED_IN_FACTORIES = {
+    "buyer": BuyerFactory,
+    "supplier": SupplierOwnerFactory,
+    "admin": AdminFactory,
+}
+PRINCIPALS = ["anonymous", *LOGGED_IN_FACTORIES]
+
+# Operations whose schema-valid input can still break a business rule the schema cannot
+# express; for them a 422 is a correct answer to "positive" data.
+BUSINESS_RULE_422 = [
+    # password policy (common passwords, the e-mail as password); company_name for suppliers
+    ("POST", "/api/v1/auth/register"),
+    # the current password is checked against the stored hash
+    ("POST", "/api/v1/auth/password"),
+]
+POSITIVE_STATUSES = ["2xx", "3xx", 401, 403, 404, 409, 429]
+
+HYPOTHESIS_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    # Every case runs through the whole Flask stack and the database; that is the point.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def schemathesis_config() -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict(
+        {
+            "generation": {
+                "allow-x00": False,
+                "codec": "utf-8",
+                # Credentials come from the auth providers below, not from random values.
+                "with-security-parameters": False,
+            },
+            "operations": [
+                {
+                    # Unsafe requests are checked for CSRF before anything else, so the
+                    # probe without credentials gets the documented 400, not a 401;
+                    # tests/test_authz_matrix.py checks every anonymous refusal instead.
+                    "include-method": ["POST", "PUT", "PATCH", "DELETE"],
+                    "checks": {"ignored_auth": {"enabled": False}},
+                },
+                *[
+                    {
+                        "include-method": method,
+                        "include-path": path,
+                        "checks": {
+                            "positive_data_acceptance": {
+                                "expected-statuses": [*POSITIVE_STATUSES, 422]
+                            }
+                        },
+                    }
+                    for method, path in BUSINESS_RULE_422
+                ],
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def cheap_password_hashing(monkeypatch) -> str:
+    return install_cheap_password_hashing(monkeypatch)
+
+
+def bearer_provider(principal: str, password_hash: str) -> type:
+    """An auth provider that makes a fresh user and token for every case."""
+    factory = LOGGED_IN_FACTORIES[principal]
+
+    class FreshUserBearer:
+        def get(self, case, context):
+            user = factory(password_hash=password_hash)
+            _token, secret = services.create_token(user, "schemathesis")
+            # Commit (a savepoint inside the test's transaction): an error response rolls
+            # the request's work back and must not take this user with it.
+            db.session.commit()
+            return secret
+
+        def set(self, case, data, context):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    FreshUserBearer.__name__ = f"FreshUserBearer_{principal}"
+    return FreshUserBearer
+
+
+def anonymous_browser(app) -> dict:
+    """The cookie and CSRF token a browser has after GET /api/v1/auth/csrf."""
+    client = app.test_client()
+    token = client.get("/api/v1/auth/csrf").json["csrf_token"]
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None, "GET /auth/csrf must set the session cookie"
+    return {"headers": {"X-CSRFToken": token}, "cookies": {cookie.key: cookie.value}}
+
+
+@contextlib.contextmanager
+def fresh_g_per_request(app):
+    """Schemathesis calls the app through a plain werkzeug Client, not the suite's
+    FreshRequestClient; the test's pushed app context would otherwise hand one request's
+    ``g`` (its user!) to the next, e.g. to ignored_auth's unauthenticated probe."""
+
+    def clear_g(sender, **extra):
+        g.__dict__.clear()
+
+    request_started.connect(clear_g, app)
+    try:
+        yield
+    finally:
+        request_started.disconnect(clear_g, app)
+
+
+def check_case(case, browser: dict, counter: dict[str, int]) -> None:
+    limiter.reset()
+    counter["cases"] += 1
+    if case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE:
+        # A list cursor is opaque and signed: only the API can make a valid one, so a
+        # made-up cursor is a 422 by design.  Negative cases keep fuzzing it.
+        (case.query or {}).pop("cursor", None)
+    case.call_and_validate(**browser)
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_openapi_spec_holds(app, principal, cheap_password_hashing, subtests, record_property):
+    schema = schemathesis.openapi.from_wsgi(SPEC_PATH, app, config=schemathesis_config())
+    counter = {"cases": 0}
+    if principal == "anonymous":
+        browser = anonymous_browser(app)
+    else:
+        browser = {}
+        schema.auth(refresh_interval=None)(bearer_provider(principal, cheap_password_hashing))
+    schema = schema.clone(test_function=check_case)
+
+    operations = 0
+    tests = get_all_tests(
+        schema=schema, test_func=check_case, settings=HYPOTHESIS_SETTINGS, given_kwargs={}
+    )
+    with fresh_g_per_request(app):
+        for result in tests:
+            if isinstance(result, Err):  # a part of the spec schemathesis cannot use
+                error = result.err()
+                label = f"{getattr(error, 'method', '') or ''} {getattr(error, 'path', '')}"
+                with subtests.test(msg=f"{principal} invalid spec: {label}"):
+                    pytest.fail(str(error))
+                continue
+            operation, hypothesis_test = result.ok()
+            operations += 1
+            with subtests.test(msg=f"{principal} {operation.label}"):
+                hypothesis_test(browser=browser, counter=counter)
+
+    record_property("schemathesis_cases", counter["cases"])
+    print(f"\nschemathesis: {counter['cases']} cases over {operations} operations as {principal}")
+    assert operations >= 11, "the spec lost operations"
+    assert counter["cases"] >= operations, "every operation ran at least one case"
