@@ -61,3 +61,14 @@ class IdMixin:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def violates(error: sa.exc.IntegrityError, constraint: str) -> bool:
+    """Whether an IntegrityError is about ``constraint``, given as
+    ``"<constraint name>:<table.column>"``: PostgreSQL reports the constraint's name,
+    SQLite only the columns (``UNIQUE constraint failed: users.email_normalized``)."""
+    name, _, columns = constraint.partition(":")
+    diag = getattr(error.orig, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None):
+        return diag.constraint_name == name
+    return bool(columns) and columns in str(error.orig)

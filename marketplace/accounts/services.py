@@ -28,13 +28,15 @@ from marketplace.accounts.passwords import (
     verify_password,
 )
 from marketplace.api_base import bad_text_reason
-from marketplace.db import utcnow
+from marketplace.db import utcnow, violates
 from marketplace.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from marketplace.extensions import db
 from marketplace.fields import Email
 from marketplace.suppliers.models import Supplier
 
 TOKEN_PREFIX = "nkp_"
+# The unique index on users.email_normalized (PostgreSQL name : SQLite column).
+EMAIL_UNIQUE = "uq_users_email_normalized:users.email_normalized"
 BAD_CREDENTIALS = "Invalid e-mail or password."
 
 
@@ -93,6 +95,8 @@ def register_user(
         with db.session.begin_nested():
             db.session.flush()
     except sa.exc.IntegrityError as exc:
+        if not violates(exc, EMAIL_UNIQUE):
+            raise
         raise Conflict("An account with this e-mail already exists.") from exc
     return user
 

@@ -8,9 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from marketplace.accounts import services as accounts
+from marketplace.accounts.services import EMAIL_UNIQUE
 from marketplace.accounts.models import CompanyRole, Role, User
 from marketplace.catalog.models import Product, ProductStatus
-from marketplace.db import utcnow
+from marketplace.db import utcnow, violates
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.permissions import can_view_supplier_private
@@ -129,6 +130,8 @@ def add_staff(supplier: Supplier, *, email: str, name: str, password: str | None
         with db.session.begin_nested():
             db.session.flush()
     except sa.exc.IntegrityError as exc:
+        if not violates(exc, EMAIL_UNIQUE):
+            raise
         raise Conflict("An account with this e-mail already exists.") from exc
     return user
 

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 
-from marketplace.accounts import passwords
 from tests.reliability.conftest import in_parallel, registration
 
 pytestmark = pytest.mark.real_commits
@@ -70,10 +68,9 @@ def case_variants(email: str, count: int) -> list[str]:
 
 @pytest.mark.parametrize("round_", range(3))
 def test_same_email_in_different_case_racing_gives_exactly_one_account(
-    make_app, monkeypatch, round_
+    make_app, round_
 ):
-    # Cheap hashing so the ten requests reach the database at nearly the same moment.
-    monkeypatch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=8192))
+    # TestingConfig hashes cheaply, so the ten requests reach the database together.
     dedicated = make_app()
     email = f"buyer{round_}@x.com"
     variants = case_variants(email, 10)
