@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.suppliers.models import Supplier, SupplierStatus, VerificationStatus
 from tests.conftest import PASSWORD
 
+
 @functools.cache
 def _password_hash_for(parameters: tuple[int, int, int]) -> str:
     return hash_password(PASSWORD)

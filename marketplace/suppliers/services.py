@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from marketplace.accounts import services as accounts
-from marketplace.accounts.services import EMAIL_UNIQUE
 from marketplace.accounts.models import CompanyRole, Role, User
+from marketplace.accounts.services import EMAIL_UNIQUE
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.db import utcnow, violates
 from marketplace.errors import Conflict, NotFound, ValidationFailed

@@ -39,6 +39,7 @@ from marketplace.web import bp
 member_only = login_required(Role.SUPPLIER, supplier_member=True)
 COMMON_CURRENCIES = ("USD", "EUR", "CNY", "GBP", "AED", "INR", "PHP", "VND", "ZAR")
 MAX_CERTIFICATION_ROWS = 8
+FULLWIDTH_COMMA = "\uff0c"  # what a Chinese keyboard types between list items
 
 
 class CsrfForm(FlaskForm):
@@ -84,18 +85,32 @@ def product_body_from_form(*, partial: bool) -> dict[str, Any]:
             return
         body[name] = value
 
-    for name in ("sku", "name", "description", "category", "currency", "port_of_loading",
-                 "hs_code"):
+    for name in (
+        "sku",
+        "name",
+        "description",
+        "category",
+        "currency",
+        "port_of_loading",
+        "hs_code",
+    ):
         put(name, _text(name))
-    for name in ("moq", "lead_time_days", "sample_lead_time_days", "pairs_per_carton",
-                 "monthly_capacity_pairs"):
+    for name in (
+        "moq",
+        "lead_time_days",
+        "sample_lead_time_days",
+        "pairs_per_carton",
+        "monthly_capacity_pairs",
+    ):
         put(name, _number(_text(name)))
     for name in ("sample_price", "carton_weight_kg"):
         put(name, _text(name))
     body["sample_available"] = request.form.get("sample_available") == "on"
     for name in ("materials", "customization", "incoterms"):
         put(name, [v for v in request.form.getlist(name) if v])
-    colors = [c.strip() for c in _text("colors").replace("，", ",").split(",") if c.strip()]
+    colors = [
+        c.strip() for c in _text("colors").replace(FULLWIDTH_COMMA, ",").split(",") if c.strip()
+    ]
     put("colors", colors)
     size_from, size_to = _text("size_from"), _text("size_to")
     if size_from or size_to:
@@ -119,8 +134,14 @@ def product_body_from_form(*, partial: bool) -> dict[str, Any]:
 
 
 NULLABLE = {
-    "lead_time_days", "sample_price", "sample_lead_time_days", "pairs_per_carton",
-    "carton_weight_kg", "port_of_loading", "hs_code", "monthly_capacity_pairs",
+    "lead_time_days",
+    "sample_price",
+    "sample_lead_time_days",
+    "pairs_per_carton",
+    "carton_weight_kg",
+    "port_of_loading",
+    "hs_code",
+    "monthly_capacity_pairs",
 }
 LISTS = {"materials", "customization", "incoterms", "colors"}
 
@@ -143,18 +164,28 @@ def form_values(product: Product | None) -> dict[str, Any]:
             values[name] = request.form.getlist(name)
         return values
     if product is None:
-        return {"currency": "USD", "materials": [], "customization": [], "incoterms": ["FOB"],
-                "port_of_loading": "Xiamen"}
+        return {
+            "currency": "USD",
+            "materials": [],
+            "customization": [],
+            "incoterms": ["FOB"],
+            "port_of_loading": "Xiamen",
+        }
     values: dict[str, Any] = {
-        "sku": product.sku, "name": product.name, "description": product.description,
-        "category": product.category.slug, "currency": product.currency, "moq": product.moq,
+        "sku": product.sku,
+        "name": product.name,
+        "description": product.description,
+        "category": product.category.slug,
+        "currency": product.currency,
+        "moq": product.moq,
         "lead_time_days": product.lead_time_days or "",
         "sample_available": "on" if product.sample_available else "",
         "sample_price": format_money(product.sample_price) if product.sample_price else "",
         "sample_lead_time_days": product.sample_lead_time_days or "",
         "pairs_per_carton": product.pairs_per_carton or "",
         "carton_weight_kg": product.carton_weight_kg or "",
-        "port_of_loading": product.port_of_loading or "", "hs_code": product.hs_code or "",
+        "port_of_loading": product.port_of_loading or "",
+        "hs_code": product.hs_code or "",
         "monthly_capacity_pairs": product.monthly_capacity_pairs or "",
         "materials": [m.name for m in product.materials],
         "customization": list(product.customization or []),
@@ -259,8 +290,13 @@ def supplier_product_new():
     if request.method == "POST":
         product, errors = save_product(None)
         if product is not None:
-            flash(_("Product %(sku)s saved as a draft. Add photos, then submit it for review.",
-                    sku=product.sku), "success")
+            flash(
+                _(
+                    "Product %(sku)s saved as a draft. Add photos, then submit it for review.",
+                    sku=product.sku,
+                ),
+                "success",
+            )
             return redirect(url_for("web.supplier_product_edit", product_id=product.id))
         return render_product_form(None, errors, 422)
     return render_product_form(None, {})
@@ -290,7 +326,9 @@ ACTIONS = {
 }
 
 
-@bp.post("/dashboard/products/<int(max=2147483647):product_id>/<any(submit, archive, restore):action>")
+@bp.post(
+    "/dashboard/products/<int(max=2147483647):product_id>/<any(submit, archive, restore):action>"
+)
 @member_only
 def supplier_product_action(product_id: int, action: str):
     product = member_product(product_id)
@@ -366,8 +404,14 @@ def supplier_import():
             try:
                 result = importer.import_upload(current_user.supplier, upload)
                 db.session.commit()
-                flash(_("Import finished: %(created)d created, %(updated)d updated.",
-                        created=result["created"], updated=result["updated"]), "success")
+                flash(
+                    _(
+                        "Import finished: %(created)d created, %(updated)d updated.",
+                        created=result["created"],
+                        updated=result["updated"],
+                    ),
+                    "success",
+                )
             except DomainError as exc:
                 db.session.rollback()
                 errors, status = (exc.errors or {"file": [exc.message]}), exc.status_code
@@ -386,7 +430,8 @@ def profile_body_from_form() -> dict[str, Any]:
     for name in ("year_established", "employees", "monthly_capacity_pairs"):
         body[name] = _number(_text(name))
     body["main_markets"] = [
-        code.strip().upper() for code in _text("main_markets").replace("，", ",").split(",")
+        code.strip().upper()
+        for code in _text("main_markets").replace(FULLWIDTH_COMMA, ",").split(",")
         if code.strip()
     ]
     certifications = []
@@ -394,12 +439,14 @@ def profile_body_from_form() -> dict[str, Any]:
         name = _text(f"certifications-{index}-name")
         if not name:
             continue
-        certifications.append({
-            "name": name,
-            "certificate_number": _text(f"certifications-{index}-certificate_number") or None,
-            "issued_by": _text(f"certifications-{index}-issued_by") or None,
-            "valid_until": _text(f"certifications-{index}-valid_until") or None,
-        })
+        certifications.append(
+            {
+                "name": name,
+                "certificate_number": _text(f"certifications-{index}-certificate_number") or None,
+                "issued_by": _text(f"certifications-{index}-issued_by") or None,
+                "valid_until": _text(f"certifications-{index}-valid_until") or None,
+            }
+        )
     body["certifications"] = certifications
     return body
 
@@ -438,17 +485,19 @@ def supplier_verification():
     if not is_owner_of(current_user, supplier.id):
         abort(403)
     try:
-        data = VerificationRequestCreateSchema().load({
-            "business_licence_number": _text("business_licence_number").upper(),
-            "evidence": _text("evidence"),
-        })
+        data = VerificationRequestCreateSchema().load(
+            {
+                "business_licence_number": _text("business_licence_number").upper(),
+                "evidence": _text("evidence"),
+            }
+        )
         supplier_services.request_verification(supplier, requested_by=current_user, **data)
         db.session.commit()
-        flash(_("Verification requested. The platform team will review your evidence."),
-              "success")
+        flash(_("Verification requested. The platform team will review your evidence."), "success")
     except ma.ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(sum(flatten_errors(exc.messages).values(), [])), "error")
+        messages = [m for field in flatten_errors(exc.messages).values() for m in field]
+        flash(" ".join(messages), "error")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -466,11 +515,17 @@ def supplier_team():
         if not is_owner:
             abort(403)
         try:
-            data = MemberCreateSchema().load({
-                "email": _text("email"), "name": _text("name"),
-                **({"password": request.form["password"]} if request.form.get("password")
-                   else {}),
-            })
+            data = MemberCreateSchema().load(
+                {
+                    "email": _text("email"),
+                    "name": _text("name"),
+                    **(
+                        {"password": request.form["password"]}
+                        if request.form.get("password")
+                        else {}
+                    ),
+                }
+            )
             member = supplier_services.add_staff(
                 supplier, email=data["email"], name=data["name"], password=data.get("password")
             )
@@ -506,8 +561,7 @@ def supplier_team_remove(user_id: int):
     try:
         member = supplier_services.remove_member(supplier, user_id, acting=current_user)
         db.session.commit()
-        flash(_("%(name)s was removed from the team and signed out.", name=member.name),
-              "success")
+        flash(_("%(name)s was removed from the team and signed out.", name=member.name), "success")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

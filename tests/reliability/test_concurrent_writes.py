@@ -67,9 +67,7 @@ def case_variants(email: str, count: int) -> list[str]:
 
 
 @pytest.mark.parametrize("round_", range(3))
-def test_same_email_in_different_case_racing_gives_exactly_one_account(
-    make_app, round_
-):
+def test_same_email_in_different_case_racing_gives_exactly_one_account(make_app, round_):
     # TestingConfig hashes cheaply, so the ten requests reach the database together.
     dedicated = make_app()
     email = f"buyer{round_}@x.com"
