@@ -58,9 +58,7 @@ class Material(IdMixin, db.Model):
 product_materials = sa.Table(
     "product_materials",
     db.metadata,
-    sa.Column(
-        "product_id", sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("product_id", sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("material_id", sa.ForeignKey("materials.id"), primary_key=True, index=True),
 )
 

@@ -17,8 +17,12 @@ def page_login(client, user):
         r'name="csrf_token" value="([^"]+)"', page.text
     )
     response = client.post(
-        "/login", data={"email": user.email, "password": "correct horse battery staple",
-                        "csrf_token": token.group(1)}
+        "/login",
+        data={
+            "email": user.email,
+            "password": "correct horse battery staple",
+            "csrf_token": token.group(1),
+        },
     )
     assert response.status_code == 302, response.text[:500]
 
@@ -67,12 +71,17 @@ def test_create_product_through_the_form_then_submit(client):
     product = db.session.scalar(sa.select(Product).where(Product.sku == "PG-EVA-01"))
     assert product.supplier_id == staff.supplier_id
     assert [(t.min_qty, str(t.unit_price)) for t in product.price_tiers] == [
-        (1200, "1.8000"), (6000, "1.6000")]
+        (1200, "1.8000"),
+        (6000, "1.6000"),
+    ]
 
     edit = client.get(f"/dashboard/products/{product.id}")
     assert "Draft" in edit.text and "Submit for review" in edit.text
-    submitted = client.post(f"/dashboard/products/{product.id}/submit",
-                            data={"csrf_token": csrf_from(edit.text)}, follow_redirects=True)
+    submitted = client.post(
+        f"/dashboard/products/{product.id}/submit",
+        data={"csrf_token": csrf_from(edit.text)},
+        follow_redirects=True,
+    )
     assert "Pending review" in submitted.text
 
 
@@ -80,8 +89,10 @@ def test_form_errors_are_shown_next_to_fields_and_nothing_is_saved(client):
     owner = SupplierOwnerFactory()
     page_login(client, owner)
     token = csrf_from(client.get("/dashboard/products/new").text)
-    response = client.post("/dashboard/products/new", data=product_form(
-        token, **{"price_tiers-0-min_qty": "1000", "hs_code": "1234.56"}))
+    response = client.post(
+        "/dashboard/products/new",
+        data=product_form(token, **{"price_tiers-0-min_qty": "1000", "hs_code": "1234.56"}),
+    )
     assert response.status_code == 422
     assert 'id="price_tiers-error"' in response.text
     assert "The first tier must start at the MOQ" in response.text
@@ -130,9 +141,15 @@ def test_team_page_owner_adds_staff(client):
     page_login(client, owner)
     page = client.get("/dashboard/team")
     assert owner.email in page.text
-    response = client.post("/dashboard/team", data={
-        "csrf_token": csrf_from(page.text), "name": "Wang Fang",
-        "email": "wang.fang@factory.example", "password": "slipper-staff-2026"},
-        follow_redirects=True)
+    response = client.post(
+        "/dashboard/team",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "name": "Wang Fang",
+            "email": "wang.fang@factory.example",
+            "password": "slipper-staff-2026",
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "wang.fang@factory.example" in response.text
