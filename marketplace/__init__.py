@@ -61,10 +61,11 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_api
     from marketplace.catalog.api import blp as catalog_api
     from marketplace.catalog.import_api import blp as catalog_io_api
-    from marketplace.media import bp as media_bp
-    from marketplace.suppliers.api import blp as suppliers_api
     from marketplace.extensions import api
     from marketplace.health import bp as health_bp
+    from marketplace.media import bp as media_bp
+    from marketplace.search.api import blp as search_api
+    from marketplace.suppliers.api import blp as suppliers_api
     from marketplace.web import bp as web_bp
     from marketplace.web import supplier_pages  # noqa: F401 - adds the supplier dashboard pages
     from marketplace.web.apidocs import bp as apidocs_bp
@@ -74,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]}
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (accounts_api, suppliers_api, catalog_api, catalog_io_api):
+    for blueprint in (accounts_api, suppliers_api, catalog_api, catalog_io_api, search_api):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
     app.register_blueprint(apidocs_bp)

@@ -1,0 +1,163 @@
+"""A small fixed catalog for the search tests, built through the catalog services (so the
+index is kept in sync the way the application keeps it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from marketplace.catalog.models import Product, ProductStatus
+from marketplace.extensions import db
+from marketplace.suppliers.models import Certification, SupplierStatus, VerificationStatus
+from tests.catalog.support import make_product
+from tests.factories import SupplierFactory
+
+
+def tiers(*pairs):
+    return [{"min_qty": q, "unit_price": p} for q, p in pairs]
+
+
+def eu(start, end):
+    return {"system": "EU", "from": start, "to": end}
+
+
+@dataclass
+class Catalog:
+    verified: object  # "Sunrise Footwear": verified, response rate 0.2, BSCI
+    ocean: object  # "Ocean Shoes": unverified, 0.5
+    harbor: object  # "Harbor Sandals": unverified, 0.95
+    shadow: object  # "Shadow Traders": suspended after publishing
+    products: dict[str, Product]
+
+    def ids(self, *keys: str) -> set[int]:
+        return {self.products[k].id for k in keys}
+
+    def id(self, key: str) -> int:
+        return self.products[key].id
+
+    @property
+    def visible(self) -> set[int]:
+        return self.ids(*VISIBLE)
+
+    @property
+    def hidden(self) -> set[int]:
+        return {p.id for k, p in self.products.items() if k not in VISIBLE}
+
+
+VISIBLE = ("A", "B", "C", "D", "T1", "T2", "T3")
+
+
+@pytest.fixture
+def catalog(db_session) -> Catalog:
+    verified = SupplierFactory(
+        name="Sunrise Footwear",
+        verification_status=VerificationStatus.VERIFIED,
+        response_rate=Decimal("0.200"),
+        certifications=[Certification(name="BSCI")],
+    )
+    ocean = SupplierFactory(name="Ocean Shoes", response_rate=Decimal("0.500"))
+    harbor = SupplierFactory(name="Harbor Sandals", response_rate=Decimal("0.950"))
+    shadow = SupplierFactory(name="Shadow Traders")
+    published = ProductStatus.PUBLISHED
+    p = {}
+    p["A"] = make_product(
+        ocean,
+        published,
+        sku="A",
+        name="EVA slide sandals",
+        description="Lightweight one-piece slide for the beach.",
+        category="slides",
+        materials=["EVA"],
+        colors=["black", "white"],
+        sizes=eu(36, 41),
+        moq=500,
+        price_tiers=tiers((500, "1.50"), (2000, "1.20")),
+        lead_time_days=20,
+        customization=["logo"],
+    )
+    p["B"] = make_product(
+        verified,
+        published,
+        sku="B",
+        name="Plush winter slippers",
+        description="Warm indoor slippers with an EVA footbed.",
+        category="plush-slippers",
+        materials=["plush", "TPR"],
+        colors=["grey"],
+        sizes=[36, 38, 40],
+        moq=1000,
+        price_tiers=tiers((1000, "2.00"), (5000, "1.80")),
+        lead_time_days=45,
+        customization=["color"],
+    )
+    p["C"] = make_product(
+        verified,
+        published,
+        sku="C",
+        name="PVC bathroom slippers",
+        description="Anti-slip drainage sole.",
+        category="bathroom-slippers",
+        materials=["PVC"],
+        colors=["blue"],
+        sizes=eu(38, 45),
+        moq=3000,
+        price_tiers=tiers((3000, "0.90"), (10000, "0.80")),
+        lead_time_days=30,
+        customization=["logo", "packaging"],
+    )
+    p["D"] = make_product(
+        ocean,
+        published,
+        sku="D",
+        name="夏季人字拖 rubber flip-flops",
+        description="Natural rubber thong sandals.",
+        category="flip-flops",
+        materials=["rubber"],
+        colors=["red"],
+        sizes=eu(35, 44),
+        moq=2000,
+        price_tiers=tiers((2000, "0.70")),
+        lead_time_days=15,
+        customization=[],
+    )
+    twin = {
+        "name": "Cloud massage slippers",
+        "description": "Massage dots.",
+        "category": "eva-slippers",
+        "materials": ["EVA"],
+        "colors": ["pink"],
+        "sizes": eu(36, 40),
+        "moq": 1000,
+        "price_tiers": tiers((1000, "1.00")),
+        "lead_time_days": 25,
+        "customization": [],
+    }
+    p["T1"] = make_product(verified, published, sku="T1", **twin)
+    p["T2"] = make_product(ocean, published, sku="T2", **twin)
+    p["T3"] = make_product(harbor, published, sku="T3", **twin)
+    # Hidden: every state but published, and a published product of a suspended supplier.
+    hidden = {
+        "name": "Zebra EVA slide",
+        "description": "Zebra slide.",
+        "category": "slides",
+        "materials": ["EVA"],
+        "sizes": eu(36, 41),
+        "moq": 500,
+        "price_tiers": tiers((500, "0.10")),
+        "lead_time_days": 5,
+        "customization": ["logo"],
+    }
+    for status in (
+        ProductStatus.DRAFT,
+        ProductStatus.PENDING_REVIEW,
+        ProductStatus.REJECTED,
+        ProductStatus.ARCHIVED,
+        ProductStatus.SUSPENDED,
+    ):
+        p[status.value] = make_product(verified, status, sku=f"H-{status.value}", **hidden)
+    p["shadow"] = make_product(shadow, published, sku="H-shadow", **hidden)
+    shadow.status = SupplierStatus.SUSPENDED
+    db.session.commit()
+    return Catalog(verified, ocean, harbor, shadow, p)
