@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
+from decimal import Decimal
 from functools import cache
 
 import marshmallow as ma
@@ -28,10 +29,14 @@ class Str(fields.String):
         validators.insert(0, validate.Length(min=min_length, max=max_length))
         super().__init__(validate=validators, **kwargs)
         self.strip = strip
+        self.max_length_check = validate.Length(max=max_length)
         self.metadata.setdefault("maxLength", max_length)
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
+        # The documented maxLength holds for what is sent, blanks included; the stripped
+        # text is checked again by the validators.
+        self.max_length_check(result)
         return result.strip() if self.strip else result
 
 
@@ -121,33 +126,144 @@ def list_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     )
 
 
-class Money(fields.Decimal):
+# Decimal amounts ---------------------------------------------------------------------
+#
+# Money and measures arrive as JSON numbers or as decimal strings (the contract; import
+# files and page forms send text).  A string must be a plain decimal: digits, at most one
+# dot, no sign, exponent, spaces, underscores or leading zeros (Python's Decimal() would
+# take all of those).  The spec spells out exactly what is accepted, range and decimals
+# included: a pattern for the string and multipleOf / minimum / maximum for the number,
+# so a client (or schemathesis) can tell a valid amount from one that will be refused.
+
+DECIMAL_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,24})(?:\.[0-9]{1,24})?")
+
+
+def _fixed_width_range(low: int, high: int, width: int) -> str:
+    """A regex for the ``width``-digit strings (leading zeros kept) from ``low`` to ``high``."""
+    if width == 0:
+        return ""
+    a, b = str(low).zfill(width), str(high).zfill(width)
+    if a == b:
+        return a
+    rest = width - 1
+    if a[0] == b[0]:
+        return a[0] + _fixed_width_range(int(a[1:]), int(b[1:]), rest)
+    if a[1:] == "0" * rest and b[1:] == "9" * rest:
+        return f"[{a[0]}-{b[0]}]" + _any_digits(rest)
+    parts = [a[0] + _group(_fixed_width_range(int(a[1:] or 0), 10**rest - 1, rest))]
+    if int(b[0]) - int(a[0]) > 1:
+        parts.append(f"[{int(a[0]) + 1}-{int(b[0]) - 1}]" + _any_digits(rest))
+    parts.append(b[0] + _group(_fixed_width_range(0, int(b[1:] or 0), rest)))
+    return _group("|".join(parts))
+
+
+def _any_digits(count: int) -> str:
+    return {0: "", 1: "[0-9]"}.get(count, f"[0-9]{{{count}}}")
+
+
+def _group(regex: str) -> str:
+    return f"(?:{regex})" if "|" in regex else regex
+
+
+def _whole_range(low: int, high: int) -> list[str]:
+    """Regexes for the whole numbers ``low..high`` written without leading zeros."""
+    parts = []
+    for digits in range(len(str(low)), len(str(high)) + 1):
+        start = max(low, 10 ** (digits - 1) if digits > 1 else 0)
+        end = min(high, 10**digits - 1)
+        if start <= end:
+            parts.append(_fixed_width_range(start, end, digits))
+    return parts
+
+
+def decimal_pattern(minimum: Decimal, maximum: Decimal, places: int) -> str:
+    """The regex of the plain decimal strings from ``minimum`` to ``maximum`` (inclusive,
+    both non-negative) with at most ``places`` decimals, e.g. ``"0.5"``, ``"12.30"``."""
+    scale = 10**places
+    low, high = int(minimum * scale), int(maximum * scale)
+    assert low == minimum * scale and high == maximum * scale and 0 <= low <= high
+    any_fraction = r"(?:\.[0-9])?" if places == 1 else rf"(?:\.[0-9]{{1,{places}}})?"
+    parts = []
+    first_full = -(-low // scale)  # whole parts whose every fraction is in range
+    last_full = (high - (scale - 1)) // scale
+    if first_full <= last_full:
+        parts += [w + any_fraction for w in _whole_range(first_full, last_full)]
+    for whole in sorted({low // scale, high // scale}):
+        if first_full <= whole <= last_full:
+            continue
+        lo = max(low - whole * scale, 0)
+        hi = min(high - whole * scale, scale - 1)
+        if lo > hi:
+            continue
+        fractions = [
+            _fixed_width_range(-(-lo // 10 ** (places - n)), hi // 10 ** (places - n), n)
+            for n in range(1, places + 1)
+            if -(-lo // 10 ** (places - n)) <= hi // 10 ** (places - n)
+        ]
+        optional = "?" if lo == 0 else ""
+        parts.append(rf"{whole}(?:\.(?:{'|'.join(fractions)})){optional}")
+    return "^(?:" + "|".join(parts) + ")$"
+
+
+class _DecimalAmount(fields.Decimal):
+    """A JSON number or a plain decimal string within [minimum, maximum], at most
+    ``places`` decimals; both forms are documented exactly (see above)."""
+
+    default_error_messages = {
+        "places": "At most {places} decimal places.",
+        "range": "Must be between {minimum} and {maximum}.",
+    }
+
+    def __init__(self, *, minimum, maximum, places: int, string_example: str, **kwargs):
+        self.minimum, self.maximum = Decimal(str(minimum)), Decimal(str(maximum))
+        self.max_places = places
+        number = {
+            "type": "number",
+            "minimum": float(minimum),
+            "maximum": float(maximum),
+            "multipleOf": 10.0**-places,
+        }
+        pattern = decimal_pattern(self.minimum, self.maximum, places)
+        string = {"type": "string", "pattern": pattern, "example": string_example}
+        kwargs.setdefault("metadata", {}).setdefault("oneOf", [string, number])
+        super().__init__(allow_nan=False, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value):
+            raise self.make_error("invalid")
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.as_tuple().exponent < -self.max_places:
+            raise self.make_error("places", places=self.max_places)
+        if not self._in_range(result):
+            raise self.make_error("range", minimum=self.minimum, maximum=self.maximum)
+        return result
+
+    def _in_range(self, value: Decimal) -> bool:
+        return self.minimum <= value <= self.maximum
+
+
+# fields.Raw first: apispec takes the OpenAPI type from the first class of the MRO that it
+# knows, and Raw has none, so the oneOf of the two types stands (fields.Decimal would add
+# "type": "number" next to it).  Raw adds no behaviour.
+
+
+class Money(fields.Raw, _DecimalAmount):
     """A positive amount with at most 4 decimals, sent as a JSON number or decimal string,
     returned as a decimal string with at least 2 decimals (``"1.20"``, ``"0.085"``)."""
 
     default_error_messages = {
-        "places": "At most 4 decimal places.",
+        "places": "At most {places} decimal places.",
         "range": "Must be greater than 0 and at most {maximum}.",
     }
 
     def __init__(self, *, maximum: int = 1_000_000, **kwargs):
-        kwargs.setdefault("metadata", {}).update(
-            {"type": "string", "format": "decimal", "example": "1.25"}
+        # Greater than 0 with at most 4 decimals: from 0.0001.
+        minimum = Decimal("0.0001")
+        super().__init__(
+            minimum=minimum, maximum=maximum, places=4, string_example="1.25", **kwargs
         )
-        super().__init__(allow_nan=False, **kwargs)
-        self.maximum = maximum
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        if isinstance(value, str) and len(value) > 32:
-            raise self.make_error("invalid")
-        result = super()._deserialize(value, attr, data, **kwargs)
-        if result.as_tuple().exponent < -4:
-            raise self.make_error("places")
-        if not (0 < result <= self.maximum):
-            raise self.make_error("range", maximum=self.maximum)
-        return result
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
@@ -156,38 +272,19 @@ class Money(fields.Decimal):
 
 
 def format_money(value) -> str:
-    from decimal import Decimal
-
     text = format(Decimal(value).normalize(), "f")
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
 
 
-class BoundedDecimal(fields.Decimal):
-    """A decimal measure (cm, kg) within a range, at most ``places`` decimals."""
-
-    default_error_messages = {
-        "range": "Must be between {minimum} and {maximum}.",
-        "places": "At most {places} decimal places.",
-    }
+class BoundedDecimal(fields.Raw, _DecimalAmount):
+    """A decimal measure (cm, kg) within a range, at most ``places`` decimals; sent as a
+    JSON number or decimal string, returned as a JSON number."""
 
     def __init__(self, *, minimum, maximum, places: int = 2, **kwargs):
-        # JSON numbers in the spec (a Decimal would be written as a string there).
-        kwargs.setdefault("metadata", {}).update(
-            {"minimum": float(minimum), "maximum": float(maximum)}
+        super().__init__(
+            minimum=minimum, maximum=maximum, places=places, string_example="9.5", **kwargs
         )
-        super().__init__(allow_nan=False, **kwargs)
-        self.minimum, self.maximum, self.max_places = minimum, maximum, places
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or (isinstance(value, str) and len(value) > 32):
-            raise self.make_error("invalid")
-        result = super()._deserialize(value, attr, data, **kwargs)
-        if result.as_tuple().exponent < -self.max_places:
-            raise self.make_error("places", places=self.max_places)
-        if not (self.minimum <= result <= self.maximum):
-            raise self.make_error("range", minimum=self.minimum, maximum=self.maximum)
-        return result
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:

@@ -195,3 +195,21 @@ def login_as(make_api):
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The schemathesis case counts (tests/test_schemathesis.py records them per principal),
+    also under xdist, where the workers' prints are not shown."""
+    counts = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "schemathesis_cases":
+                    counts[report.nodeid] = value
+    if counts:
+        terminalreporter.section("schemathesis cases")
+        for nodeid, value in sorted(counts.items()):
+            terminalreporter.write_line(f"{value:6d}  {nodeid}")
+        terminalreporter.write_line(f"{sum(counts.values()):6d}  in total")

@@ -106,7 +106,12 @@ class ProductInputSchema(Schema):
         validate=[validate.Length(max=30), unique_list("color")],
     )
     moq = Int(required=True, minimum=1, maximum=10_000_000)
-    currency = fields.String(required=True, validate=validate.Length(equal=3))
+    currency = fields.String(
+        required=True,
+        validate=validate.Length(equal=3),
+        # The exact list (checked in check_currency), as for countries.
+        metadata={"enum": sorted(currencies()), "example": "USD"},
+    )
     price_tiers = fields.List(
         fields.Nested(PriceTierSchema),
         required=True,

@@ -372,6 +372,8 @@ def supplier_product_image_action(product_id: int, image_id: int, action: str):
     product = member_product(product_id)
     try:
         if action == "delete":
+            if image_id not in {image.id for image in product.images}:
+                abort(404)
             images.delete_image(product, image_id)
         else:
             order = [image.id for image in product.images]
@@ -562,6 +564,8 @@ def supplier_team_remove(user_id: int):
         member = supplier_services.remove_member(supplier, user_id, acting=current_user)
         db.session.commit()
         flash(_("%(name)s was removed from the team and signed out.", name=member.name), "success")
+    except NotFound:
+        abort(404)  # someone else's member: as absent as anything else of another company
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -158,6 +158,8 @@ BAD_TIERS = [
     ("5 decimals as number", [{"min_qty": 1000, "unit_price": 1.23456}]),
     ("not a number", [{"min_qty": 1000, "unit_price": "one twenty"}]),
     ("comma decimal", [{"min_qty": 1000, "unit_price": "1,20"}]),
+    ("exponent string", [{"min_qty": 1000, "unit_price": "1E+1"}]),
+    ("signed string", [{"min_qty": 1000, "unit_price": "+1.20"}]),
     ("NaN", [{"min_qty": 1000, "unit_price": "NaN"}]),
     ("Infinity", [{"min_qty": 1000, "unit_price": "Infinity"}]),
     ("boolean price", [{"min_qty": 1000, "unit_price": True}]),
@@ -348,7 +350,7 @@ def test_every_incoterm_2020_is_accepted(client, incoterm):
         ("0.0850", "0.085"),
         (0.0001, "0.0001"),
         ("12.3456", "12.3456"),
-        ("1E+1", "10.00"),
+        (1e1, "10.00"),
     ],
 )
 def test_money_as_number_or_string_comes_back_as_string(client, sent, returned):
