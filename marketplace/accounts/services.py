@@ -89,8 +89,13 @@ def register_user(
     if role == Role.SUPPLIER:
         user.supplier = Supplier(name=user.company_name, country="CN")
         user.company_role = CompanyRole.OWNER
+    return add_new_user(user)
+
+
+def add_new_user(user: User) -> User:
+    """Insert a new account; the unique index on email_normalized settles races between
+    concurrent sign-ups (409), whatever the case of the e-mail."""
     db.session.add(user)
-    # The unique index on email_normalized settles races between concurrent sign-ups.
     try:
         with db.session.begin_nested():
             db.session.flush()

@@ -9,9 +9,8 @@ import sqlalchemy as sa
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import CompanyRole, Role, User
-from marketplace.accounts.services import EMAIL_UNIQUE
 from marketplace.catalog.models import Product, ProductStatus
-from marketplace.db import utcnow, violates
+from marketplace.db import utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.permissions import can_view_supplier_private
@@ -125,15 +124,7 @@ def add_staff(supplier: Supplier, *, email: str, name: str, password: str | None
         supplier_id=supplier.id,
         company_role=CompanyRole.STAFF,
     )
-    db.session.add(user)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        if not violates(exc, EMAIL_UNIQUE):
-            raise
-        raise Conflict("An account with this e-mail already exists.") from exc
-    return user
+    return accounts.add_new_user(user)
 
 
 def remove_member(supplier: Supplier, user_id: int, *, acting: User) -> User:
