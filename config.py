@@ -18,6 +18,11 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value in (None, ""):
@@ -101,15 +106,36 @@ class Config:
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "10 per 5 minutes")
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "20 per hour")
 
+    # Sourcing: inquiries, RFQs, quotations (per-buyer limits in Flask-Limiter notation,
+    # several separated by ";")
+    INQUIRY_LIMITS_PER_BUYER = os.environ.get("INQUIRY_LIMITS_PER_BUYER", "10 per hour;50 per day")
+    RFQ_LIMITS_PER_BUYER = os.environ.get("RFQ_LIMITS_PER_BUYER", "5 per hour;20 per day")
+    MESSAGE_LIMITS_PER_USER = os.environ.get("MESSAGE_LIMITS_PER_USER", "60 per hour")
+    MESSAGE_MAX_CHARS = env_int("MESSAGE_MAX_CHARS", 5000)
+    RFQ_MAX_QUOTATIONS = env_int("RFQ_MAX_QUOTATIONS", 10)
+    RFQ_MAX_MATCHES = env_int("RFQ_MAX_MATCHES", 50)  # suppliers an RFQ is matched to
+    RESPONSE_WINDOW_HOURS = env_int("RESPONSE_WINDOW_HOURS", 24)  # "answered in time"
+    RESPONSE_RATE_DAYS = env_int("RESPONSE_RATE_DAYS", 30)  # the response-rate window
+
+    # Moderation: automatic flags on submit
+    PRICE_OUTLIER_FACTOR = env_float("PRICE_OUTLIER_FACTOR", 5.0)  # x or / the category median
+    NEAR_DUPLICATE_SIMILARITY = env_float("NEAR_DUPLICATE_SIMILARITY", 0.9)
+
     # Mail (outbox delivery)
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = env_int("MAIL_PORT", 25)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 10)
+    OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Neikeng Slipper Sourcing <noreply@neikeng-slippers.example>"
     )
+
+    # Absolute base of links in e-mails, e.g. https://slippers.neikeng.example
+    SITE_URL = os.environ.get("SITE_URL", "")
 
     # i18n
     LANGUAGES = {"en": "English", "zh": "简体中文"}

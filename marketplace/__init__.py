@@ -63,11 +63,23 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.catalog.import_api import blp as catalog_io_api
     from marketplace.extensions import api
     from marketplace.health import bp as health_bp
+    from marketplace.inquiries.api import blp as inquiries_api
     from marketplace.media import bp as media_bp
+    from marketplace.moderation.api import blp as moderation_api
+    from marketplace.notifications.api import blp as notifications_api
+    from marketplace.rfqs.api import blp as rfqs_api
     from marketplace.search.api import blp as search_api
     from marketplace.suppliers.api import blp as suppliers_api
+
+    # The page modules add their views to ``web_bp``; import them before registering it.
+    from marketplace.web import (  # noqa: F401
+        admin_pages,
+        inquiry_pages,
+        public_pages,
+        rfq_pages,
+        supplier_pages,
+    )
     from marketplace.web import bp as web_bp
-    from marketplace.web import supplier_pages  # noqa: F401 - adds the supplier dashboard pages
     from marketplace.web.apidocs import bp as apidocs_bp
 
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
@@ -75,7 +87,17 @@ def register_blueprints(app: Flask) -> None:
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]}
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (accounts_api, suppliers_api, catalog_api, catalog_io_api, search_api):
+    for blueprint in (
+        accounts_api,
+        suppliers_api,
+        catalog_api,
+        catalog_io_api,
+        search_api,
+        inquiries_api,
+        rfqs_api,
+        notifications_api,
+        moderation_api,
+    ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
     app.register_blueprint(apidocs_bp)

@@ -1,0 +1,1 @@
+"""Inquiries: a buyer's question to one supplier, and its message thread."""

@@ -1,0 +1,1 @@
+"""Moderation and administration: review queue, verification, suspensions, reports."""

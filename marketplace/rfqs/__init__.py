@@ -1,0 +1,1 @@
+"""RFQs broadcast to the cluster, their matching to suppliers, and quotations."""

@@ -1,0 +1,1 @@
+"""Admin dashboard pages (being built)."""

@@ -1,0 +1,1 @@
+"""Inquiry pages for buyers and supplier members (being built)."""

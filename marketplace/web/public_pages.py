@@ -1,0 +1,1 @@
+"""Public pages: the catalog search, product and supplier pages (being built)."""

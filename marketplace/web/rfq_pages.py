@@ -1,0 +1,1 @@
+"""RFQ and quotation pages for buyers and supplier members (being built)."""

@@ -1,0 +1,1 @@
+"""The authorization matrix: the framework and one rows module per area."""

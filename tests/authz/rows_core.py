@@ -1,0 +1,328 @@
+"""Rows for the accounts, supplier, catalog and dashboard routes (issues 2 and 3)."""
+
+from __future__ import annotations
+
+from tests.authz.framework import (
+    MEMBERS_OF_A,
+    NEW_PASSWORD,
+    OWNERS,
+    SUPPLIER_MEMBERS,
+    Route,
+    a_members,
+    catalog_file,
+    dashboard,
+    everyone,
+    logged_in,
+    login_body,
+    new_product,
+    only,
+    photo,
+    product_form,
+    product_path,
+    profile_form,
+    register_body,
+    staff_body,
+    supplier_path,
+    verification_body,
+)
+from tests.conftest import PASSWORD
+
+PRODUCT = "/api/v1/products/<int(max=2147483647):product_id>"
+SUPPLIER = "/api/v1/suppliers/<int(max=2147483647):supplier_id>"
+PAGE_PRODUCT = "/dashboard/products/<int(max=2147483647):product_id>"
+draft_page = product_path("draft_a", api=False)
+
+MATRIX: dict[tuple[str, str], Route] = {
+    # Public pages and assets --------------------------------------------------------
+    ("GET", "/"): Route(everyone(200), page=True),
+    ("GET", "/static/<path:filename>"): Route(everyone(200), path="/static/site.css"),
+    ("GET", "/api/docs"): Route(everyone(200), page=True),
+    ("GET", "/api/docs/assets/<path:filename>"): Route(
+        everyone(200), path="/api/docs/assets/swagger-ui.css"
+    ),
+    ("GET", "/healthz"): Route(everyone(200)),
+    ("GET", "/readyz"): Route(everyone(200)),
+    ("GET", "/api/v1/openapi.json"): Route(everyone(200)),
+    ("GET", "/media/products/<filename>"): Route(
+        # Served by its unguessable server-made name to whoever has it (a reverse proxy
+        # may serve UPLOAD_DIR directly), even while the product is a draft.
+        everyone(200),
+        path=lambda w: f"/media/products/{w.image_a.filename}",
+    ),
+    # Account pages: signed-in visitors are sent home from the forms ------------------
+    ("GET", "/login"): Route(logged_in(302, anonymous=200), page=True),
+    ("POST", "/login"): Route(everyone(302), form=login_body, page=True, location="/"),
+    ("GET", "/register"): Route(logged_in(302, anonymous=200), page=True),
+    ("POST", "/register"): Route(
+        everyone(302),
+        page=True,
+        form=lambda w: register_body(w) | {"company_name": "", "country": "US"},
+    ),
+    ("GET", "/logout"): Route(everyone(200), page=True),
+    ("POST", "/logout"): Route(everyone(302), page=True, form=lambda w: {}, location="/"),
+    ("POST", "/language"): Route(
+        everyone(302), page=True, form=lambda w: {"language": "zh", "next": "/"}, location="/"
+    ),
+    # Dashboards: anonymous -> the login page, wrong role -> 403 ----------------------
+    ("GET", "/dashboard"): Route(
+        only(200, *SUPPLIER_MEMBERS, anonymous=302), page=True, location="/login?next=/dashboard"
+    ),
+    ("GET", "/buyer"): Route(
+        only(200, "buyer_x", "buyer_y", anonymous=302), page=True, location="/login?next=/buyer"
+    ),
+    ("GET", "/admin"): Route(
+        only(200, "admin", anonymous=302), page=True, location="/login?next=/admin"
+    ),
+    # Supplier dashboard: a member's own company; supplier A's products for the rest --
+    ("GET", "/dashboard/products"): dashboard(
+        only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/products"
+    ),
+    ("GET", "/dashboard/products/new"): dashboard(
+        only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/products/new"
+    ),
+    ("POST", "/dashboard/products/new"): dashboard(
+        only(302, *SUPPLIER_MEMBERS, anonymous=302),
+        "/dashboard/products/new",
+        form=product_form,
+        success="/dashboard/products/",
+        writes=SUPPLIER_MEMBERS,
+    ),
+    ("GET", PAGE_PRODUCT): dashboard(a_members(200, anonymous=302), draft_page),
+    ("POST", PAGE_PRODUCT): dashboard(
+        a_members(302, anonymous=302),
+        draft_page,
+        form=product_form,
+        success=draft_page,
+        writes=MEMBERS_OF_A,
+    ),
+    ("POST", f"{PAGE_PRODUCT}/<any(submit, archive, restore):action>"): dashboard(
+        a_members(302, anonymous=302),
+        product_path("draft_a", "/submit", api=False),
+        form=lambda w: {},
+        success=draft_page,
+        writes=MEMBERS_OF_A,
+    ),
+    ("POST", f"{PAGE_PRODUCT}/images"): dashboard(
+        a_members(302, anonymous=302),
+        product_path("draft_a", "/images", api=False),
+        form=photo,
+        success=draft_page,
+        writes=MEMBERS_OF_A,
+    ),
+    (
+        "POST",
+        f"{PAGE_PRODUCT}/images/<int(max=2147483647):image_id>/<any(up, down, delete):action>",
+    ): dashboard(
+        a_members(302, anonymous=302),
+        lambda w: f"/dashboard/products/{w.draft_a.id}/images/{w.image_a.id}/delete",
+        form=lambda w: {},
+        success=draft_page,
+        writes=MEMBERS_OF_A,
+    ),
+    ("GET", "/dashboard/import"): dashboard(
+        only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/import"
+    ),
+    ("POST", "/dashboard/import"): dashboard(
+        # The page shows the import report (200), like the API's 201.
+        only(200, *SUPPLIER_MEMBERS, anonymous=302),
+        "/dashboard/import",
+        form=catalog_file,
+        writes=SUPPLIER_MEMBERS,
+    ),
+    ("GET", "/dashboard/profile"): dashboard(
+        only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/profile"
+    ),
+    ("POST", "/dashboard/profile"): dashboard(
+        only(302, *SUPPLIER_MEMBERS, anonymous=302),
+        "/dashboard/profile",
+        form=profile_form,
+        success="/dashboard/profile",
+        writes=SUPPLIER_MEMBERS,
+    ),
+    ("POST", "/dashboard/verification"): dashboard(
+        # The owner asks for its own company; staff may not.
+        only(302, *OWNERS, anonymous=302),
+        "/dashboard/verification",
+        form=verification_body,
+        success="/dashboard/profile#verification",
+        writes=OWNERS,
+    ),
+    ("GET", "/dashboard/team"): dashboard(
+        only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/team"
+    ),
+    ("POST", "/dashboard/team"): dashboard(
+        only(302, *OWNERS, anonymous=302),
+        "/dashboard/team",
+        form=staff_body,
+        success="/dashboard/team",
+        writes=OWNERS,
+    ),
+    ("POST", "/dashboard/team/<int(max=2147483647):user_id>/remove"): dashboard(
+        # A's staff member: only A's owner removes them; another company's owner is told
+        # they are not found.
+        only(302, "owner_a", anonymous=302) | {"suspended_owner": 404},
+        lambda w: f"/dashboard/team/{w.staff_to_remove.id}/remove",
+        form=lambda w: {},
+        success="/dashboard/team",
+        writes=("owner_a",),
+    ),
+    # Accounts API -------------------------------------------------------------------
+    ("GET", "/api/v1/auth/csrf"): Route(everyone(200)),
+    ("POST", "/api/v1/auth/register"): Route(everyone(201), json=register_body),
+    ("POST", "/api/v1/auth/login"): Route(everyone(200), json=login_body),
+    ("POST", "/api/v1/auth/logout"): Route(logged_in(204)),
+    ("GET", "/api/v1/auth/me"): Route(logged_in(200)),
+    ("PATCH", "/api/v1/auth/me"): Route(logged_in(200), json=lambda w: {"name": "Renamed"}),
+    ("POST", "/api/v1/auth/password"): Route(
+        logged_in(204),
+        json=lambda w: {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    ),
+    ("GET", "/api/v1/auth/tokens"): Route(logged_in(200)),
+    ("POST", "/api/v1/auth/tokens"): Route(logged_in(201), json=lambda w: {"name": "ERP"}),
+    ("DELETE", "/api/v1/auth/tokens/<int(max=2147483647):token_id>"): Route(
+        # Buyer X's token: everyone else is told it does not exist.
+        logged_in(404) | {"buyer_x": 204},
+        path=lambda w: f"/api/v1/auth/tokens/{w.token_x.id}",
+    ),
+    # Suppliers API: supplier A's company ---------------------------------------------
+    ("GET", "/api/v1/suppliers"): Route(everyone(200)),
+    ("GET", SUPPLIER): Route(everyone(200), path=supplier_path("supplier_a")),
+    ("PATCH", SUPPLIER): Route(
+        a_members(200),
+        path=supplier_path("supplier_a"),
+        json=lambda w: {"description": "EVA slippers since 2005.", "main_markets": ["US"]},
+    ),
+    ("GET", f"{SUPPLIER}/products"): Route(
+        everyone(200), path=supplier_path("supplier_a", "/products")
+    ),
+    ("GET", f"{SUPPLIER}/members"): Route(
+        a_members(200), path=supplier_path("supplier_a", "/members")
+    ),
+    ("POST", f"{SUPPLIER}/members"): Route(
+        a_members(201) | {"staff_a": 403},
+        path=supplier_path("supplier_a", "/members"),
+        json=staff_body,
+    ),
+    ("DELETE", f"{SUPPLIER}/members/<int(max=2147483647):user_id>"): Route(
+        a_members(204) | {"staff_a": 403},
+        path=lambda w: f"/api/v1/suppliers/{w.supplier_a.id}/members/{w.staff_to_remove.id}",
+    ),
+    ("POST", f"{SUPPLIER}/verification-request"): Route(
+        a_members(201) | {"staff_a": 403},
+        path=supplier_path("supplier_a", "/verification-request"),
+        json=verification_body,
+    ),
+    ("GET", f"{SUPPLIER}/stats"): Route(
+        # Private figures: 404 (not 403) for every logged-in outsider.
+        only(200, *MEMBERS_OF_A, "admin", others=404),
+        path=supplier_path("supplier_a", "/stats"),
+    ),
+    # Catalog API: supplier A's draft (with a photo) ---------------------------------
+    ("GET", "/api/v1/products"): Route(everyone(200)),
+    ("POST", "/api/v1/products"): Route(only(201, *SUPPLIER_MEMBERS), json=new_product),
+    ("GET", PRODUCT): Route(
+        # A draft: invisible to the public and to other companies.
+        everyone(404) | dict.fromkeys((*MEMBERS_OF_A, "admin"), 200),
+        path=product_path("draft_a"),
+    ),
+    ("PATCH", PRODUCT): Route(
+        a_members(200),
+        path=product_path("draft_a"),
+        json=lambda w: {"moq": 1000, "lead_time_days": 25, "sample_price": 4.5},
+    ),
+    ("DELETE", PRODUCT): Route(a_members(204), path=product_path("draft_a")),
+    ("POST", f"{PRODUCT}/submit"): Route(a_members(200), path=product_path("draft_a", "/submit")),
+    ("POST", f"{PRODUCT}/restore"): Route(
+        a_members(200), path=product_path("archived_a", "/restore")
+    ),
+    ("POST", f"{PRODUCT}/images"): Route(
+        a_members(201), path=product_path("draft_a", "/images"), form=photo
+    ),
+    ("DELETE", f"{PRODUCT}/images/<int(max=2147483647):image_id>"): Route(
+        a_members(204), path=lambda w: f"/api/v1/products/{w.draft_a.id}/images/{w.image_a.id}"
+    ),
+    ("PUT", f"{PRODUCT}/images/order"): Route(
+        a_members(200),
+        path=product_path("draft_a", "/images/order"),
+        json=lambda w: {"image_ids": [w.image_a.id]},
+    ),
+    ("GET", "/api/v1/categories"): Route(everyone(200)),
+    ("GET", "/api/v1/materials"): Route(everyone(200)),
+    ("POST", "/api/v1/admin/categories"): Route(
+        only(201, "admin"),
+        json=lambda w: {"slug": f"beach-{w.unique('c')}", "name": "Beach slippers"},
+    ),
+    # Bulk import and export: a member's own catalog ---------------------------------
+    ("POST", "/api/v1/catalog/import"): Route(only(201, *SUPPLIER_MEMBERS), form=catalog_file),
+    ("GET", "/api/v1/catalog/export"): Route(only(200, *SUPPLIER_MEMBERS)),
+    ("GET", "/api/v1/catalog/import-template"): Route(only(200, *SUPPLIER_MEMBERS)),
+}
+
+# Routes evaluated again against other objects: (method, rule, what differs, row).
+EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
+    (
+        "GET",
+        PRODUCT,
+        "A's published product",
+        Route(everyone(200), path=product_path("published_a")),
+    ),
+    (
+        "GET",
+        PRODUCT,
+        "the suspended company's published product",
+        Route(
+            everyone(404) | {"suspended_owner": 200, "admin": 200},
+            path=product_path("suspended_published"),
+        ),
+    ),
+    (
+        "POST",
+        f"{PRODUCT}/submit",
+        "the suspended company's own draft",
+        Route(
+            only(409, "suspended_owner") | {"owner_a": 404, "staff_a": 404, "staff_b": 404},
+            path=product_path("suspended_draft", "/submit"),
+        ),
+    ),
+    (
+        "POST",
+        f"{PAGE_PRODUCT}/<any(submit, archive, restore):action>",
+        "the suspended company's own draft",
+        dashboard(
+            # Refused with a flash message on the product page: nothing written.
+            only(302, "suspended_owner", anonymous=302)
+            | {"owner_a": 404, "staff_a": 404, "staff_b": 404},
+            product_path("suspended_draft", "/submit", api=False),
+            form=lambda w: {},
+            success=product_path("suspended_draft", api=False),
+            writes=(),
+        ),
+    ),
+    (
+        "GET",
+        SUPPLIER,
+        "the suspended company",
+        Route(
+            everyone(404) | {"suspended_owner": 200, "admin": 200},
+            path=supplier_path("suspended"),
+        ),
+    ),
+    (
+        "GET",
+        f"{SUPPLIER}/products",
+        "the suspended company",
+        Route(
+            everyone(404) | {"suspended_owner": 200, "admin": 200},
+            path=supplier_path("suspended", "/products"),
+        ),
+    ),
+    (
+        "GET",
+        f"{SUPPLIER}/stats",
+        "the suspended company",
+        Route(
+            only(200, "suspended_owner", "admin", others=404),
+            path=supplier_path("suspended", "/stats"),
+        ),
+    ),
+]
