@@ -487,8 +487,9 @@ def _per_object(function: Callable[[Any], Any], values: list[Any]) -> list[Any]:
     """``[function(v) for v in values]``, computed once per distinct object (rows of an
     import share one object per distinct cell; ``values`` keeps them alive, so ids are
     not reused)."""
-    results = {key: function(value) for key, value in {id(v): v for v in values}.items()}
-    return [results[id(value)] for value in values]
+    keys = list(map(id, values))
+    results = {key: function(value) for key, value in dict(zip(keys, values, strict=True)).items()}
+    return list(map(results.__getitem__, keys))
 
 
 def _as_columns(names: Sequence[str], rows: list[tuple]) -> dict[str, list[Any]]:

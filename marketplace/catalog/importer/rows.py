@@ -226,19 +226,25 @@ class RowValidator:
                 else:
                     cache[text] = self._cell(key, schema_field, parse, text)
             columns.append([cache[text] for text in texts])
-        keys = [(key, attribute) for key, attribute, *_rest in self.plan]
+        attributes = [attribute for _key, attribute, *_rest in self.plan]
+        # Most columns of a chunk have neither an error nor an unset cell: their results
+        # go into each row's values as they are; only the others are looked at per row.
+        checked = [
+            (key, attribute, [ok for ok, _result in column])
+            for (key, attribute, *_rest), column in zip(self.plan, columns, strict=True)
+            if not all(ok and result is not missing for ok, result in column)
+        ]
         results = []
-        for row_outcomes in zip(*columns, strict=True):
-            values = {
-                attribute: result
-                for (_key, attribute), (ok, result) in zip(keys, row_outcomes, strict=True)
-                if ok and result is not missing
-            }
-            errors = {
-                key: copy.deepcopy(result)  # the remembered outcome stays intact
-                for (key, _attribute), (ok, result) in zip(keys, row_outcomes, strict=True)
-                if not ok
-            }
+        outcome_rows = zip(*columns, strict=True)
+        for index, row_outcomes in enumerate(outcome_rows):
+            values = dict(zip(attributes, [result for _ok, result in row_outcomes], strict=True))
+            errors = {}
+            for key, attribute, oks in checked:
+                if not oks[index]:
+                    # The remembered outcome stays intact.
+                    errors[key] = copy.deepcopy(values.pop(attribute))
+                elif values[attribute] is missing:
+                    del values[attribute]
             results.append(self._run_hooks(values, errors))
         return results
 
