@@ -8,40 +8,18 @@ worker gets its own database.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-import sqlalchemy as sa
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from config import TestingConfig, normalise_database_url
+from config import TestingConfig
+from tests.databases import drop_database, fresh_database_url
 
 PASSWORD = "correct horse battery staple"
-
-
-def _worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-def _test_database_url(tmp_dir) -> str:
-    url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not url:
-        return f"sqlite:///{tmp_dir}/test-{_worker_suffix()}.db"
-    url = normalise_database_url(url)
-    if url.startswith("postgresql"):
-        base = sa.engine.make_url(url)
-        name = f"{base.database}_{_worker_suffix()}"
-        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        return base.set(database=name).render_as_string(hide_password=False)
-    return url
 
 
 class FreshRequestClient(FlaskClient):
@@ -59,7 +37,7 @@ class FreshRequestClient(FlaskClient):
 def app(tmp_path_factory):
     from marketplace import create_app
 
-    url = _test_database_url(tmp_path_factory.mktemp("db"))
+    url = fresh_database_url(tmp_path_factory.mktemp("db"), "")
     upload_dir = tmp_path_factory.mktemp("uploads")
 
     class Config(TestingConfig):
@@ -75,17 +53,7 @@ def app(tmp_path_factory):
 
     with app.app_context():
         db.engine.dispose()
-    _drop_worker_database(url)
-
-
-def _drop_worker_database(url: str) -> None:
-    if not url.startswith("postgresql"):
-        return
-    target = sa.engine.make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(url)
 
 
 @pytest.fixture(autouse=True)

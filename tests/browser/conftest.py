@@ -15,11 +15,11 @@ import threading
 import uuid
 
 import pytest
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from config import TestingConfig, normalise_database_url
+from config import TestingConfig
+from tests.databases import drop_database, fresh_database_url
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,27 +48,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.real_commits)
 
 
-def _browser_database_url(tmp_dir) -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not url:
-        return f"sqlite:///{tmp_dir}/browser-{worker}.db"
-    url = normalise_database_url(url)
-    base = sa.engine.make_url(url)
-    name = f"{base.database}_browser_{worker}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     from marketplace import create_app
 
-    url = _browser_database_url(tmp_path_factory.mktemp("browser-db"))
+    url = fresh_database_url(tmp_path_factory.mktemp("browser-db"), "browser")
 
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url
@@ -83,12 +67,7 @@ def live_app(tmp_path_factory):
 
     with app.app_context():
         db.engine.dispose()
-    if url.startswith("postgresql"):
-        target = sa.engine.make_url(url)
-        admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        admin.dispose()
+    drop_database(url)
 
 
 @pytest.fixture(scope="session")
