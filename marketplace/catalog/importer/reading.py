@@ -78,14 +78,12 @@ def read_table(data: bytes, filename: str | None = None) -> Table:
     if not data.strip():
         raise file_error("The file is empty.")
     if data.startswith(ZIP_MAGIC):
-        raw_rows = _xlsx_rows(data, max_bytes * XLSX_MAX_EXPANSION)
+        return _table(_xlsx_rows(data, max_bytes * XLSX_MAX_EXPANSION), max_rows, text=False)
     elif data.startswith(OLE_MAGIC):
         raise file_error("Old Excel .xls files are not accepted; save the workbook as .xlsx.")
     elif data.startswith(BINARY_MAGIC) or (filename or "").lower().endswith((".xlsx", ".xlsm")):
         raise file_error(NOT_A_TABLE)
-    else:
-        raw_rows = _csv_rows(_decode_text(data))
-    return _table(raw_rows, max_rows)
+    return _table(_csv_rows(_decode_text(data)), max_rows, text=True)
 
 
 def _decode_text(data: bytes) -> str:
@@ -177,7 +175,9 @@ def _normalise_header(name: str) -> str:
     return re.sub(r"[\s-]+", "_", unneutralise(name.strip()).strip().lower())
 
 
-def _table(raw_rows: Iterable[list[Any]], max_rows: int) -> Table:
+def _table(raw_rows: Iterable[list[Any]], max_rows: int, *, text: bool) -> Table:
+    """The header and the rows as ``{column: cell text}``; ``text``: every value is a
+    string already (CSV), as opposed to spreadsheet values (numbers, dates...)."""
     rows = enumerate(raw_rows, start=1)
     header: list[str] | None = None
     for _number, values in rows:
@@ -191,7 +191,7 @@ def _table(raw_rows: Iterable[list[Any]], max_rows: int) -> Table:
     table = Table(columns=[name for name in header if name])
     every_column_named = all(header)
     for number, values in rows:
-        if all(type(value) is str for value in values):  # CSV: text already
+        if text:
             cells = values
         else:
             names = header + [""] * (len(values) - len(header))
