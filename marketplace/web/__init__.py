@@ -102,11 +102,6 @@ def page_headers(response):
     return response
 
 
-@bp.get("/")
-def home():
-    return render_template("home.html")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     next_url = safe_next(request.values.get("next"), default="")
