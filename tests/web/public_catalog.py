@@ -178,7 +178,7 @@ def build_shop() -> Shop:
         category="clogs",
         materials=["EVA", "plush"],
         colors=["<i>pink</i>"],
-        sizes=eu(26, 34),
+        sizes=eu(26, 36),
         moq=800,
         price_tiers=tiers((800, "2.40")),
         lead_time_days=25,

@@ -80,12 +80,18 @@ def test_size_chart_converts_each_size(browser, shop):
 
 
 def test_size_chart_of_children_and_adult_sizes(browser, shop):
-    text = product_page(browser, shop.id("X"))  # EU 26 to 34
+    text = product_page(browser, shop.id("X"))  # EU 26 to 36
 
     assert '<th scope="col">US kids</th>' in text and '<th scope="col">US men</th>' in text
-    kids = '<tr><th scope="row">26</th><td></td><td></td><td>10</td><td></td><td>9</td><td>180</td>'
+    kids = (
+        '<tr><th scope="row">26</th><td></td><td></td><td>9.5</td><td></td><td>8.5</td><td>180</td>'
+    )
     assert kids in text
-    assert '<tr><th scope="row">34</th><td>1</td><td>3.5</td><td></td><td>0.5</td><td></td>' in text
+    youth = (
+        '<tr><th scope="row">34</th><td></td><td></td><td>2.5Y</td><td></td><td>2Y</td><td>220</td>'
+    )
+    assert youth in text
+    assert '<tr><th scope="row">36</th><td>3</td><td>5.5</td><td></td><td>2.5</td><td></td>' in text
 
 
 def test_supplier_card_shows_verification_and_response_rate(browser, shop):
