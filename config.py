@@ -120,6 +120,8 @@ class Config:
     # Moderation: automatic flags on submit
     PRICE_OUTLIER_FACTOR = env_float("PRICE_OUTLIER_FACTOR", 5.0)  # x or / the category median
     NEAR_DUPLICATE_SIMILARITY = env_float("NEAR_DUPLICATE_SIMILARITY", 0.9)
+    PRICE_OUTLIER_MIN_PRODUCTS = env_int("PRICE_OUTLIER_MIN_PRODUCTS", 5)  # to judge by
+    REPORT_LIMITS_PER_USER = os.environ.get("REPORT_LIMITS_PER_USER", "20 per hour;100 per day")
 
     # Mail (outbox delivery)
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -130,6 +132,7 @@ class Config:
     MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 10)
     OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
+    OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)  # then re-sendable
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Neikeng Slipper Sourcing <noreply@neikeng-slippers.example>"
     )
@@ -155,6 +158,7 @@ class Config:
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
     DEMO_DATA_SEED = env_int("DEMO_DATA_SEED", 590)
+    SEARCH_WORK_MEM = os.environ.get("SEARCH_WORK_MEM", "32MB")  # PostgreSQL, per search
 
 
 class DevelopmentConfig(Config):

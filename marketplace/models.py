@@ -9,7 +9,10 @@ from marketplace.catalog.models import (  # noqa: F401
     Product,
     ProductImage,
 )
+from marketplace.inquiries.models import Inquiry, InquiryMessage  # noqa: F401
+from marketplace.moderation.models import ProductCheck, ProhibitedTerm, Report  # noqa: F401
 from marketplace.notifications.models import Notification, OutboxEmail  # noqa: F401
+from marketplace.rfqs.models import RFQ, Quotation, QuotationRevision, RFQMatch  # noqa: F401
 from marketplace.suppliers.models import (  # noqa: F401
     Certification,
     Supplier,

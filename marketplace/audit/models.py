@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketplace.db import IdMixin, utcnow
 from marketplace.extensions import db
@@ -44,3 +45,18 @@ class AuditEntry(IdMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.action} {self.target_type}:{self.target_id}>"
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete a written audit entry."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, flush_context, instances) -> None:
+    """No code path may edit or delete an entry once written (no route does either):
+    the log is only worth something if it cannot be rewritten."""
+    for obj in (*session.dirty, *session.deleted):
+        if not isinstance(obj, AuditEntry):
+            continue
+        if obj in session.deleted or session.is_modified(obj):
+            raise AuditLogIsAppendOnly(f"audit entry {obj.id} cannot be changed or deleted")

@@ -22,6 +22,7 @@ def import_command(supplier_id: int, file: str) -> None:
     The same rules as POST /api/v1/catalog/import: rows are upserted by SKU, and if any
     row is bad nothing is written and every bad row is listed (exit status 1).
     """
+    from marketplace.audit import services as audit
     from marketplace.catalog import importer
     from marketplace.suppliers.models import Supplier
 
@@ -41,6 +42,7 @@ def import_command(supplier_id: int, file: str) -> None:
             raise click.ClickException("The file has a header but no product rows.")
         click.echo("Writing...")
         result = importer.write_plan(supplier, plan, vocabulary)
+        audit.record_catalog_import(supplier, result.as_dict(), os.path.basename(file))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 
 from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
+from marketplace.audit import services as audit
 from marketplace.catalog import exporter, importer
 from marketplace.extensions import db
 from marketplace.fields import Schema
@@ -76,6 +77,7 @@ def import_catalog(files):
     template (`GET /catalog/import-template`) for the cell formats."""
     upload = files["file"]
     result = importer.import_catalog(current_user.supplier, upload.read(), upload.filename)
+    audit.record_catalog_import(current_user.supplier, result.as_dict(), upload.filename)
     db.session.commit()
     return result.as_dict()
 

@@ -65,24 +65,17 @@ EDITABLE_STATES = {
 
 
 def list_categories(*, with_counts: bool = True) -> list[dict[str, Any]]:
-    """Active categories in display order, with the number of publicly visible products."""
-    count = (
-        sa.select(sa.func.count(Product.id))
-        .join(Supplier, Supplier.id == Product.supplier_id)
-        .where(
-            Product.category_id == Category.id,
-            Product.status == ProductStatus.PUBLISHED,
-            Supplier.status == "active",
-        )
-        .scalar_subquery()
+    """Active categories in display order, with the number of publicly visible products
+    (counted in the search index, which holds exactly those)."""
+    from marketplace.search.services import category_counts
+
+    counts = category_counts() if with_counts else {}
+    categories = db.session.scalars(
+        sa.select(Category).where(Category.is_active).order_by(Category.position, Category.name)
     )
-    rows = db.session.execute(
-        sa.select(Category, count if with_counts else sa.literal(0))
-        .where(Category.is_active)
-        .order_by(Category.position, Category.name)
-    ).all()
     return [
-        {"slug": c.slug, "name": c.name, "name_zh": c.name_zh, "product_count": n} for c, n in rows
+        {"slug": c.slug, "name": c.name, "name_zh": c.name_zh, "product_count": counts.get(c.id, 0)}
+        for c in categories
     ]
 
 
@@ -378,8 +371,11 @@ def create_product(supplier: Supplier, data: Mapping[str, Any]) -> Product:
 
 def update_product(product: Product, data: Mapping[str, Any]) -> Product:
     """Edit a product and move it through the state machine as the contract says."""
+    before = product.status
     edit_product(product, data)
     db.session.flush()
+    if before != product.status == ProductStatus.PENDING_REVIEW:
+        _run_moderation_checks(product)  # back to review: flag it afresh
     return product
 
 
@@ -562,7 +558,15 @@ def submit_product(product: Product) -> Product:
     )
     product.submitted_at = utcnow()
     db.session.flush()
+    _run_moderation_checks(product)
     return product
+
+
+def _run_moderation_checks(product: Product) -> None:
+    """Flag (never refuse) a product entering the review queue: marketplace.moderation."""
+    from marketplace.moderation.checks import check_product
+
+    check_product(product)
 
 
 def archive_product(product: Product) -> Product:

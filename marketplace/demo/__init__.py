@@ -38,15 +38,15 @@ from marketplace.demo.companies import (
     SURNAMES,
     SupplierSpec,
 )
+from marketplace.demo.moderation import load_moderation_demo
 from marketplace.demo.pictures import PictureMaker
 from marketplace.demo.products import plan_products
+from marketplace.demo.sourcing import load_sourcing_demo
 from marketplace.extensions import db
+from marketplace.moderation import services as moderation_services
+from marketplace.notifications.models import OutboxEmail
 from marketplace.suppliers import services as suppliers
-from marketplace.suppliers.models import (
-    Supplier,
-    SupplierStatus,
-    VerificationStatus,
-)
+from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.schemas import SupplierUpdateSchema
 
 DEMO_PASSWORD = "neikeng-demo-2026"
@@ -69,6 +69,8 @@ class DemoReport:
     products_existing: int = 0
     images_created: int = 0
     files_written: int = 0
+    sourcing: Counter = field(default_factory=Counter)
+    moderation: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -82,6 +84,8 @@ class DemoReport:
             f"  products:  {made} created{f' ({states})' if states else ''}, "
             f"{self.products_existing} already there",
             f"  images:    {self.images_created} created, {self.files_written} files written",
+            f"  sourcing:  {_counts(self.sourcing) or 'nothing new'}",
+            f"  moderation: {_moderation(self.moderation)}",
             f"Demo password for every account: {DEMO_PASSWORD}",
             f"  supplier owner: {SUPPLIERS[0].owner_email}   buyer: {BUYERS[0][1]}",
             "  (no admin account: flask --app wsgi create-admin EMAIL)",
@@ -172,9 +176,7 @@ class _Seeder:
             )
         self.products(spec, supplier, plans)
         if created and spec.suspended:
-            # No moderation service yet: this is what the admin "suspend supplier" does.
-            supplier.status = SupplierStatus.SUSPENDED
-            supplier.suspended_reason = spec.suspended
+            moderation_services.suspend_supplier(supplier, spec.suspended)
         db.session.flush()
 
     def profile(self, spec: SupplierSpec, rng: random.Random) -> dict:
@@ -228,7 +230,7 @@ class _Seeder:
         if spec.verification == "unverified":
             return
         city = "Quanzhou" if spec.city == "Quanzhou" else "Jinjiang"
-        request = suppliers.request_verification(
+        suppliers.request_verification(
             supplier,
             business_licence_number=licence,
             evidence=f"Business licence {licence}, issued by the {city} Administration for "
@@ -237,17 +239,11 @@ class _Seeder:
         )
         if spec.verification == "pending":
             return
-        # No admin decision service yet: this mirrors what the moderation queue records.
-        decided = utcnow()
-        request.decided_at = decided
+        # The platform's decision, as the admin console records it (a system action).
         if spec.verification == "verified":
-            request.status = VerificationStatus.VERIFIED
-            supplier.verification_status = VerificationStatus.VERIFIED
-            supplier.verified_at = decided
+            moderation_services.decide_verification(supplier, decision="verify", reason=None)
         else:
-            request.status = VerificationStatus.REFUSED
-            request.decision_reason = REFUSAL
-            supplier.verification_status = VerificationStatus.REFUSED
+            moderation_services.decide_verification(supplier, decision="refuse", reason=REFUSAL)
 
     # Products ----------------------------------------------------------------
 
@@ -283,14 +279,17 @@ class _Seeder:
         catalog.submit_product(product)
         if state == "pending_review":
             return
+        # Reviewed a few hours to three days after submission (the admins' median).
+        hours = random.Random(product.sku).uniform(2, 72)  # noqa: S311 - demo data
+        product.submitted_at -= timedelta(hours=hours)
         if state == "rejected":
-            catalog.reject_product(product, reason)
+            moderation_services.reject_product(product, reason)
             return
-        catalog.approve_product(product)
+        moderation_services.approve_product(product)
         if state == "archived":
             catalog.archive_product(product)
         elif state == "suspended":
-            catalog.suspend_product(product, reason)
+            moderation_services.suspend_product(product, reason)
 
     def buyers(self) -> None:
         for name, email, country, company in BUYERS:
@@ -308,12 +307,34 @@ def load_demo_data(
     one product of every category the company makes.
     """
     started = time.perf_counter()
+    last_email = db.session.scalar(sa.select(sa.func.max(OutboxEmail.id))) or 0
     seeder = _Seeder(current_app.config["DEMO_DATA_SEED"], products_per_supplier)
     for spec in SUPPLIERS[:supplier_limit]:
         seeder.supplier(spec)
     seeder.buyers()
+    seeder.report.sourcing = load_sourcing_demo(seeder.seed)
+    seeder.report.moderation = load_moderation_demo()
+    # The services queue e-mails (verification, rejection, quotations...): the demo's
+    # people are fictional, so none of them may leave. The in-app notifications stay.
+    db.session.execute(sa.delete(OutboxEmail).where(OutboxEmail.id > last_email))
     seeder.report.seconds = time.perf_counter() - started
     return seeder.report
+
+
+def _counts(counter: Counter) -> str:
+    """``inquiries 3 open, 2 replied; RFQs 4 awarded, 7 open; 40 quotations``."""
+    groups: dict[str, list[str]] = {}
+    for what, n in sorted(counter.items()):
+        kind, _, state = (
+            what.partition(" ") if what.startswith("inquiries ") else ("RFQs", "", what)
+        )
+        if n and state:
+            groups.setdefault(kind, []).append(f"{n} {state}")
+    return "; ".join(f"{kind} {', '.join(items)}" for kind, items in groups.items())
+
+
+def _moderation(counter: Counter) -> str:
+    return ", ".join(f"{n} {what}" for what, n in sorted(counter.items()) if n) or "nothing new"
 
 
 def seed_demo(**limits: int | None) -> str:

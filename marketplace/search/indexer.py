@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,17 @@ from marketplace.catalog.models import (
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.search import text
-from marketplace.search.models import docs, fts, fts_tags
+from marketplace.search.models import (
+    docs,
+    fts,
+    fts_tags,
+    prices,
+    quality,
+    rank_key,
+    supplier_docs,
+    supplier_fts,
+    words,
+)
 from marketplace.suppliers.models import (
     Certification,
     Supplier,
@@ -44,23 +55,52 @@ from marketplace.suppliers.models import (
 )
 
 BATCH = 500
+INT32_MAX = 2**31 - 1
 SUPPLIER_FIELDS = ("name", "status", "verification_status", "response_rate")
 CATEGORY_FIELDS = ("name", "name_zh", "slug", "is_active")
+DIRECTORY_FIELDS = ("name", "description", "city", "province")
 
+TEXT_COLUMNS = ("doc_name", "doc_core", "document", "tags")
+DOC_COLUMNS = [c.name for c in docs.c if c.name not in TEXT_COLUMNS]
+# The tsvectors of each part computed once, then combined into the three documents.
+PG_VECTORS = """
+    SELECT {columns},
+        va AS doc_name,
+        va || vb AS doc_core,
+        setweight(va, 'A') || setweight(vb, 'B') || setweight(vc, 'C') || setweight(vd, 'D')
+            AS document,
+        tags
+    FROM {source},
+    LATERAL (SELECT to_tsvector('english', text_a) AS va, to_tsvector('english', text_b) AS vb,
+                    to_tsvector('english', text_c) AS vc, to_tsvector('english', text_d) AS vd) v
+"""
 PG_INSERT = sa.text(
-    """
-    INSERT INTO search_fts_docs (product_id, supplier_id, category_id, is_verified, quality,
-        moq, moq_price, currency, lead_time_days, document, tags)
-    VALUES (:product_id, :supplier_id, :category_id, :is_verified, :quality, :moq,
-        :moq_price, :currency, :lead_time_days,
-        setweight(to_tsvector('english', :text_a), 'A')
-        || setweight(to_tsvector('english', :text_b), 'B')
-        || setweight(to_tsvector('english', :text_c), 'C')
-        || setweight(to_tsvector('english', :text_d), 'D'),
-        CAST(:tags AS text[]))
-    """
+    f"INSERT INTO search_fts_docs ({', '.join(DOC_COLUMNS)}, {', '.join(TEXT_COLUMNS)})"
+    + PG_VECTORS.format(
+        columns=", ".join(DOC_COLUMNS),
+        source="(SELECT "
+        + ", ".join(
+            f"CAST(:{c} AS {docs.c[c].type.compile(postgresql.dialect())}) AS {c}"
+            for c in DOC_COLUMNS
+        )
+        + ", CAST(:text_a AS text) AS text_a, CAST(:text_b AS text) AS text_b,"
+        " CAST(:text_c AS text) AS text_c, CAST(:text_d AS text) AS text_d,"
+        " CAST(:tags AS text[]) AS tags) AS given",
+    )
 )
-PG_WORDS = sa.text("INSERT INTO search_fts_words (word) VALUES (:word) ON CONFLICT DO NOTHING")
+# Large batches go through COPY into a temporary table, then one INSERT ... SELECT.
+PG_STAGE = f"""
+    CREATE TEMPORARY TABLE IF NOT EXISTS search_fts_stage (
+        {", ".join(f"{c} {docs.c[c].type.compile(postgresql.dialect())}" for c in DOC_COLUMNS)},
+        text_a text, text_b text, text_c text, text_d text, tags text[]
+    ) ON COMMIT DROP
+"""
+PG_FROM_STAGE = (
+    f"INSERT INTO search_fts_docs ({', '.join(DOC_COLUMNS)}, {', '.join(TEXT_COLUMNS)})"
+    + PG_VECTORS.format(columns=", ".join(DOC_COLUMNS), source="search_fts_stage")
+)
+COPY_MIN_ROWS = 200
+PRICE_COLUMNS = ("product_id", "min_qty", "max_qty", "unit_price")
 
 
 def _connection(connection: Connection | None) -> Connection:
@@ -75,11 +115,12 @@ def reindex_products(product_ids: Iterable[int], *, connection: Connection | Non
     """Rebuild the index rows of these products; returns how many are now searchable."""
     conn = _connection(connection)
     ids = sorted({int(i) for i in product_ids if i is not None})
-    indexed = 0
+    indexed, lexicon = 0, set()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         _remove(conn, chunk)
-        indexed += _add(conn, Product.id.in_(chunk))
+        indexed += _add(conn, Product.id.in_(chunk), lexicon)
+    _add_words(conn, lexicon)
     return indexed
 
 
@@ -97,13 +138,22 @@ def reindex_category(category_id: int, *, connection: Connection | None = None) 
 
 
 def rebuild_all(*, connection: Connection | None = None) -> int:
-    """Empty the index and add every visible product again (after bulk loads)."""
+    """Empty the index and add every visible product again (after bulk loads).
+
+    On PostgreSQL the index tables are TRUNCATEd: searches wait for the rebuild's commit."""
     conn = _connection(connection)
-    conn.execute(docs.delete())
-    if not _is_postgresql(conn):
-        conn.execute(fts.delete())
-        conn.execute(fts_tags.delete())
-    last_id, indexed = 0, 0
+    if _is_postgresql(conn):
+        conn.execute(
+            sa.text(
+                "TRUNCATE search_fts_docs, search_fts_prices, search_fts_words, "
+                "search_fts_suppliers"
+            )
+        )
+    else:
+        for table in (fts, fts_tags, prices, docs, words, supplier_fts):
+            conn.execute(table.delete())
+    _add_supplier_words(conn, sa.true())
+    last_id, indexed, lexicon = 0, 0, set()
     while True:
         chunk = list(
             conn.scalars(
@@ -114,34 +164,86 @@ def rebuild_all(*, connection: Connection | None = None) -> int:
             )
         )
         if not chunk:
+            _add_words(conn, lexicon)
             return indexed
-        indexed += _add(conn, Product.id.in_(chunk))
+        indexed += _add(conn, sa.and_(Product.id > last_id, Product.id <= chunk[-1]), lexicon)
         last_id = chunk[-1]
 
 
+def reindex_supplier_words(
+    supplier_ids: Iterable[int], *, connection: Connection | None = None
+) -> None:
+    """Rebuild the directory words (name, city and province, description) of suppliers."""
+    conn = _connection(connection)
+    ids = sorted({int(i) for i in supplier_ids if i is not None})
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        if _is_postgresql(conn):
+            conn.execute(supplier_docs.delete().where(supplier_docs.c.supplier_id.in_(chunk)))
+        else:
+            conn.execute(supplier_fts.delete().where(supplier_fts.c.rowid.in_(chunk)))
+        _add_supplier_words(conn, Supplier.id.in_(chunk))
+
+
+PG_SUPPLIER_WORDS = sa.text(
+    """
+    INSERT INTO search_fts_suppliers (supplier_id, document)
+    VALUES (:id, setweight(to_tsvector('english', :name), 'A')
+        || setweight(to_tsvector('english', :place), 'B')
+        || setweight(to_tsvector('english', :description), 'C'))
+    """
+)
+
+
+def _add_supplier_words(conn: Connection, supplier_filter) -> None:
+    rows = [
+        {
+            "id": r.id,
+            "name": text.index_text(r.name),
+            "place": text.index_text(r.city, r.province, unique=True),
+            "description": text.index_text(r.description),
+        }
+        for r in conn.execute(
+            sa.select(
+                Supplier.id, Supplier.name, Supplier.city, Supplier.province, Supplier.description
+            ).where(supplier_filter)
+        )
+    ]
+    if not rows:
+        return
+    if _is_postgresql(conn):
+        conn.execute(PG_SUPPLIER_WORDS, rows)
+    else:
+        conn.execute(sa.insert(supplier_fts), [{**r, "rowid": r.pop("id")} for r in rows])
+
+
 def _remove(conn: Connection, ids: list[int]) -> None:
-    conn.execute(docs.delete().where(docs.c.product_id.in_(ids)))
     if not _is_postgresql(conn):
-        conn.execute(fts.delete().where(fts.c.rowid.in_(ids)))
+        keys = list(conn.scalars(sa.select(docs.c.rank_key).where(docs.c.product_id.in_(ids))))
+        if keys:
+            conn.execute(fts.delete().where(fts.c.rowid.in_(keys)))
         conn.execute(fts_tags.delete().where(fts_tags.c.rowid.in_(ids)))
+    conn.execute(prices.delete().where(prices.c.product_id.in_(ids)))
+    conn.execute(docs.delete().where(docs.c.product_id.in_(ids)))
 
 
 def _size_tags(sizes) -> list[str]:
-    values: list[Decimal] = []
+    """``text.size_tag`` of every EU size made (a range counts in half sizes)."""
     try:
         if isinstance(sizes, dict):
-            current, end = Decimal(str(sizes["from"])), Decimal(str(sizes["to"]))
-            while current <= end and len(values) < 200:
-                values.append(current)
-                current += Decimal("0.5")
+            start, end = round(float(sizes["from"]) * 2), round(float(sizes["to"]) * 2)
+            halves = range(start, min(end, start + 199) + 1)
         elif isinstance(sizes, list):
-            values = [Decimal(str(v)) for v in sizes]
+            halves = [round(float(value) * 2) for value in sizes]
+        else:
+            return []
     except (KeyError, TypeError, ArithmeticError, ValueError):
         return []
-    return [text.size_tag(v) for v in values]
+    return [f"sz{half * 5}" for half in halves]  # == text.size_tag(half / 2)
 
 
-def _add(conn: Connection, product_filter) -> int:
+def _add(conn: Connection, product_filter, lexicon: set[str]) -> int:
+    """Index the visible products among ``product_filter``; their words go to ``lexicon``."""
     p, s, c = Product, Supplier, Category
     rows = conn.execute(
         sa.select(
@@ -161,6 +263,7 @@ def _add(conn: Connection, product_filter) -> int:
             s.response_rate,
             c.name.label("category_name"),
             c.name_zh.label("category_name_zh"),
+            c.slug.label("category_slug"),
         )
         .join(s, s.id == p.supplier_id)
         .join(c, c.id == p.category_id)
@@ -179,13 +282,13 @@ def _add(conn: Connection, product_filter) -> int:
         .order_by(Material.name)
     ):
         materials[product_id].append((name, name_zh))
-    first_price: dict[int, Decimal] = {}
-    for product_id, unit_price in conn.execute(
-        sa.select(PriceTier.product_id, PriceTier.unit_price)
+    tiers: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    for product_id, min_qty, unit_price in conn.execute(
+        sa.select(PriceTier.product_id, PriceTier.min_qty, PriceTier.unit_price)
         .where(PriceTier.product_id.in_(ids))
         .order_by(PriceTier.product_id, PriceTier.min_qty)
     ):
-        first_price.setdefault(product_id, unit_price)
+        tiers[product_id].append((min_qty, unit_price))
     today = utcnow().date()
     certifications: dict[int, set[str]] = defaultdict(set)
     for supplier_id, name, valid_until in conn.execute(
@@ -196,9 +299,9 @@ def _add(conn: Connection, product_filter) -> int:
         if valid_until is None or valid_until >= today:
             certifications[supplier_id].add(text.tag("cert", name))
 
-    documents, lexicon = [], set()
+    documents, price_rows = [], []
     for r in rows:
-        if r.id not in first_price:
+        if r.id not in tiers:
             continue  # a product always has tiers; never index a half-written one
         mats = materials.get(r.id, [])
         verified = r.verification_status == VerificationStatus.VERIFIED
@@ -207,65 +310,121 @@ def _add(conn: Connection, product_filter) -> int:
         tags |= {text.tag("cus", option) for option in (r.customization or [])}
         tags |= set(_size_tags(r.sizes))
         tags |= certifications.get(r.supplier_id, set())
+        score = quality(verified, r.response_rate)
         doc = {
             "product_id": r.id,
             "supplier_id": r.supplier_id,
             "category_id": r.category_id,
             "is_verified": verified,
-            "quality": (2.0 if verified else 0.0) + float(r.response_rate or 0),
+            "quality": score / 1000,
             "moq": r.moq,
-            "moq_price": first_price[r.id],
+            "moq_price": tiers[r.id][0][1],
             "currency": r.currency,
             "lead_time_days": r.lead_time_days,
+            "rank_key": rank_key(score, r.id),
             "name": text.index_text(r.name),
             "category": text.index_text(r.category_name, r.category_name_zh, unique=True),
             "materials": text.index_text(*(f"{n} {zh or ''}" for n, zh in mats), unique=True),
             "description": text.index_text(r.description),
             "supplier": text.index_text(r.supplier_name),
             "tags": sorted(t for t in tags if len(t) <= 60),
+            "category_tag": text.tag("cat", r.category_slug),
         }
         documents.append(doc)
+        product_tiers = tiers[r.id]
+        for i, (min_qty, unit_price) in enumerate(product_tiers):
+            last = i + 1 == len(product_tiers)
+            max_qty = INT32_MAX if last else product_tiers[i + 1][0] - 1
+            price_rows.append((r.id, min_qty, max_qty, unit_price))
         for field in ("name", "category", "materials", "description"):
-            lexicon.update(
-                w for w in doc[field].split() if 3 <= len(w) <= 30 and not text.CJK_CHAR.match(w)
-            )
+            lexicon.update(doc[field].split())  # filtered once, in _add_words
     if not documents:
         return 0
-    if _is_postgresql(conn):
-        conn.execute(
-            PG_INSERT,
-            [
-                {
-                    **{k: d[k] for k in (c.name for c in docs.c) if k not in ("document", "tags")},
-                    "text_a": d["name"],
-                    "text_b": f"{d['category']} {d['materials']}",
-                    "text_c": d["description"],
-                    "text_d": d["supplier"],
-                    "tags": d["tags"],
-                }
-                for d in documents
-            ],
-        )
-        conn.execute(PG_WORDS, [{"word": w} for w in sorted(lexicon)])
+    if _is_postgresql(conn) and len(documents) >= COPY_MIN_ROWS:
+        _copy(conn, "search_fts_prices", PRICE_COLUMNS, price_rows)
     else:
-        doc_columns = [k for k in (c.name for c in docs.c) if k not in ("document", "tags")]
-        conn.execute(sa.insert(docs), [{k: d[k] for k in doc_columns} for d in documents])
         conn.execute(
-            sa.insert(fts),
-            [
-                {
-                    "rowid": d["product_id"],
-                    **{k: d[k] for k in ("name", "category", "materials", "description")},
-                    "supplier": d["supplier"],
-                }
-                for d in documents
-            ],
+            sa.insert(prices), [dict(zip(PRICE_COLUMNS, r, strict=True)) for r in price_rows]
         )
-        conn.execute(
-            sa.insert(fts_tags),
-            [{"rowid": d["product_id"], "tags": " ".join(d["tags"])} for d in documents],
-        )
+    if _is_postgresql(conn):
+        _insert_pg(conn, documents)
+        return len(documents)
+    conn.execute(sa.insert(docs), [{k: d[k] for k in DOC_COLUMNS} for d in documents])
+    # On SQLite the category and the supplier are filter tokens too: FTS5 finds them with
+    # the words, in rank order, where a join would look up every match.
+    for d in documents:
+        d["tags"] = " ".join([*d["tags"], d.pop("category_tag"), f"sup{d['supplier_id']}"])
+    conn.execute(
+        sa.insert(fts),
+        [
+            {
+                "rowid": d["rank_key"],
+                **{
+                    k: d[k]
+                    for k in ("name", "category", "materials", "description", "supplier", "tags")
+                },
+            }
+            for d in documents
+        ],
+    )
+    conn.execute(
+        sa.insert(fts_tags), [{"rowid": d["product_id"], "tags": d["tags"]} for d in documents]
+    )
     return len(documents)
+
+
+def _pg_row(d: dict) -> dict:
+    return {
+        **{k: d[k] for k in DOC_COLUMNS},
+        "text_a": d["name"],
+        "text_b": f"{d['category']} {d['materials']}",
+        "text_c": d["description"],
+        "text_d": d["supplier"],
+        "tags": d["tags"],
+    }
+
+
+def _insert_pg(conn: Connection, documents: list[dict]) -> None:
+    rows = [_pg_row(d) for d in documents]
+    if len(rows) < COPY_MIN_ROWS:
+        conn.execute(PG_INSERT, rows)
+        return
+    conn.exec_driver_sql(PG_STAGE)
+    columns = (*DOC_COLUMNS, "text_a", "text_b", "text_c", "text_d", "tags")
+    _copy(
+        conn,
+        "search_fts_stage",
+        columns,
+        (
+            [
+                row[c] if c in ("tags", "rank_key") or row[c] is None else str(row[c])
+                for c in columns
+            ]
+            for row in rows
+        ),
+    )
+    conn.exec_driver_sql(PG_FROM_STAGE)
+    conn.exec_driver_sql("TRUNCATE search_fts_stage")
+
+
+def _copy(conn: Connection, table: str, columns, rows) -> None:
+    """PostgreSQL COPY on the connection's own transaction."""
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _add_words(conn: Connection, lexicon: set[str]) -> None:
+    """The catalog's words (letters only), for spelling suggestions."""
+    insert = (
+        postgresql.insert(words).on_conflict_do_nothing()
+        if _is_postgresql(conn)
+        else sa.insert(words).prefix_with("OR IGNORE")
+    )
+    ordered = sorted(w for w in lexicon if 3 <= len(w) <= 30 and w.isalpha())
+    for start in range(0, len(ordered), 5000):
+        conn.execute(insert, [{"word": w} for w in ordered[start : start + 5000]])
 
 
 # Automatic sync on ORM flushes ---------------------------------------------------
@@ -280,7 +439,7 @@ def _changed(obj, fields: Iterable[str]) -> bool:
 
 def _after_flush(session: Session, _context) -> None:
     pending = session.info.setdefault(
-        _PENDING, {"products": set(), "suppliers": set(), "categories": set()}
+        _PENDING, {"products": set(), "suppliers": set(), "categories": set(), "directory": set()}
     )
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Product):
@@ -294,6 +453,8 @@ def _after_flush(session: Session, _context) -> None:
                 obj not in session.new and _changed(obj, SUPPLIER_FIELDS)
             ):
                 pending["suppliers"].add(obj.id)
+            if obj in session.new or obj in session.deleted or _changed(obj, DIRECTORY_FIELDS):
+                pending["directory"].add(obj.id)
         elif (
             isinstance(obj, Category) and obj not in session.new and _changed(obj, CATEGORY_FIELDS)
         ):
@@ -313,6 +474,8 @@ def _after_flush_postexec(session: Session, _context) -> None:
         reindex_category(category_id, connection=conn)
     if products:
         reindex_products(products, connection=conn)
+    if pending["directory"]:
+        reindex_supplier_words(pending["directory"], connection=conn)
 
 
 def install_listeners() -> None:

@@ -12,7 +12,9 @@ word is re-emitted as a quoted literal (FTS5) or a quoted lexeme (tsquery), so q
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 
@@ -162,12 +164,21 @@ STOP_WORDS = frozenset(
 )
 
 
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """str.translate table deleting every combining mark (accents after NFKD)."""
+    return {
+        code: None for code in range(0x300, sys.maxunicode + 1) if unicodedata.combining(chr(code))
+    }
+
+
 def normalise(text: str | None) -> str:
     if not text:
         return ""
+    if text.isascii():  # most catalog text: nothing to decompose, no CJK
+        return text.lower()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text.translate(_combining_marks()))
     return CJK_CHAR.sub(lambda m: f" {m.group(0)} ", text)
 
 
@@ -233,30 +244,48 @@ def parse_query(q: str | None) -> list[Term]:
     return unique[:MAX_TERMS]
 
 
-def fts5_match(terms: list[Term], alternatives: dict[str, list[str]] | None = None) -> str:
-    """An FTS5 expression: every term required, each a quoted literal (a prefix for words);
-    a word with spelling ``alternatives`` matches any of them."""
+def _word(word: str, exact: frozenset[str] | set[str], fts5: bool) -> str:
+    if fts5:
+        return f'"{word}"' if word in exact else f'"{word}"*'
+    return f"'{word}'" if word in exact else f"'{word}':*"
+
+
+def fts5_match(
+    terms: list[Term],
+    alternatives: dict[str, list[str]] | None = None,
+    exact: frozenset[str] | set[str] = frozenset(),
+) -> str:
+    """An FTS5 expression: every term required, each a quoted literal; a word is a prefix
+    unless it is in ``exact`` (a word the catalog has: "slipper" means slippers, not every
+    word that starts so). A word with spelling ``alternatives`` matches any of them."""
     alternatives = alternatives or {}
     parts = []
     for term in terms:
         if term.is_phrase:
             parts.append('"' + " ".join(term.tokens) + '"')
             continue
-        options = [term.text, *alternatives.get(term.text, [])]
-        parts.append("(" + " OR ".join(f'"{w}"*' for w in options) + ")")
+        options = [_word(term.text, exact, True)]
+        options += [_word(w, {w}, True) for w in alternatives.get(term.text, [])]
+        parts.append("(" + " OR ".join(options) + ")")
     return " AND ".join(parts)
 
 
-def tsquery(terms: list[Term], alternatives: dict[str, list[str]] | None = None) -> str:
-    """A ``to_tsquery`` string: each word a quoted prefix lexeme, CJK runs as phrases."""
+def tsquery(
+    terms: list[Term],
+    alternatives: dict[str, list[str]] | None = None,
+    exact: frozenset[str] | set[str] = frozenset(),
+) -> str:
+    """A ``to_tsquery`` string: each word a quoted lexeme (a prefix unless in ``exact``),
+    CJK runs as phrases."""
     alternatives = alternatives or {}
     parts = []
     for term in terms:
         if term.is_phrase:
             parts.append("(" + " <-> ".join(f"'{t}'" for t in term.tokens) + ")")
             continue
-        options = [term.text, *alternatives.get(term.text, [])]
-        parts.append("(" + " | ".join(f"'{w}':*" for w in options) + ")")
+        options = [_word(term.text, exact, False)]
+        options += [_word(w, {w}, False) for w in alternatives.get(term.text, [])]
+        parts.append("(" + " | ".join(options) + ")")
     return " & ".join(parts)
 
 

@@ -18,7 +18,7 @@ from marketplace.permissions import (
     is_owner_of,
     login_required,
 )
-from marketplace.suppliers import services
+from marketplace.suppliers import directory, services
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.schemas import (
     MemberCreateSchema,
@@ -57,16 +57,9 @@ def own_supplier(supplier_id: int, *, owner: bool = False) -> Supplier:
 @blp.response(200, SupplierListSchema)
 @blp.errors(400, 422)
 def list_suppliers(args):
-    """The supplier directory: active companies, newest first."""
-    query = services.directory_query(
-        q=args.get("q"),
-        verified=args.get("verified"),
-        certification=args.get("certification"),
-        market=args.get("market"),
-    )
-    return paginate_by_id(
-        query, Supplier, limit=args["limit"], cursor=args.get("cursor"), salt="suppliers"
-    )
+    """The supplier directory: active companies, by relevance with q, else newest first
+    (or sort=response_rate)."""
+    return directory.search_suppliers(args)
 
 
 @blp.route(SUPPLIER, methods=["GET"])

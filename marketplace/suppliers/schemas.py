@@ -66,12 +66,46 @@ class SupplierUpdateSchema(Schema):
 
 
 class SupplierListArgs(Schema):
-    q = Str(max_length=200)
-    verified = fields.Boolean()
-    certification = Str(max_length=100)
-    market = Country()
+    q = Str(
+        max_length=200,
+        metadata={
+            "description": "Words to find in the company name, city, province and "
+            'description (every word; partial words match: "jinj"). Ranked with sort=relevance.'
+        },
+    )
+    verified = fields.Boolean(metadata={"description": "Only (or no) verified suppliers."})
+    certification = Str(
+        max_length=100,
+        metadata={"description": "A valid certificate the supplier holds.", "example": "BSCI"},
+    )
+    market = Country(metadata={"description": "A main export market (ISO 3166-1 alpha-2)."})
+    city = Str(
+        max_length=100,
+        metadata={
+            "description": "The city, or one of its comma-separated parts "
+            '("Jinjiang" finds "Neikeng, Jinjiang"); any case.',
+            "example": "Jinjiang",
+        },
+    )
+    province = Str(max_length=100, metadata={"example": "Fujian"})
+    category = Str(
+        max_length=60,
+        metadata={"description": "Category slug: suppliers with published products in it."},
+    )
+    min_capacity = Int(
+        minimum=1,
+        maximum=1_000_000_000,
+        metadata={"description": "Lowest monthly_capacity_pairs (pairs a month)."},
+    )
+    sort = fields.String(
+        validate=validate.OneOf(("relevance", "response_rate", "newest")),
+        metadata={
+            "description": "relevance (with q; the default then), response_rate (highest "
+            "first, suppliers without a rate last) or newest (the default without q)."
+        },
+    )
     limit = Int(minimum=1, maximum=100, load_default=20)
-    cursor = Str(max_length=500)
+    cursor = Str(max_length=500, metadata={"description": "next_cursor of the previous page."})
 
 
 class MemberSchema(Schema):

@@ -9,11 +9,13 @@ import sqlalchemy as sa
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import CompanyRole, Role, User
+from marketplace.audit import services as audit
 from marketplace.catalog.models import Product, ProductStatus
-from marketplace.db import utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inquiries.services import count_recent_inquiries
 from marketplace.permissions import can_view_supplier_private
+from marketplace.rfqs.services import count_recent_quotations
 from marketplace.suppliers.models import (
     Certification,
     Supplier,
@@ -47,36 +49,11 @@ def get_supplier(supplier_id: int, viewer: User | None) -> Supplier:
     return supplier
 
 
-def directory_query(
-    *,
-    q: str | None = None,
-    verified: bool | None = None,
-    certification: str | None = None,
-    market: str | None = None,
-) -> sa.Select:
-    query = sa.select(Supplier).where(Supplier.status == SupplierStatus.ACTIVE)
-    if q:
-        query = query.where(sa.func.lower(Supplier.name).contains(q.lower(), autoescape=True))
-    if verified is not None:
-        condition = Supplier.verification_status == VerificationStatus.VERIFIED
-        query = query.where(condition if verified else ~condition)
-    if certification:
-        # Only a certificate that is still valid counts; an expired BSCI is no BSCI.
-        query = query.where(
-            Supplier.certifications.any(
-                sa.and_(
-                    sa.func.lower(Certification.name) == certification.lower(),
-                    sa.or_(
-                        Certification.valid_until.is_(None),
-                        Certification.valid_until >= utcnow().date(),
-                    ),
-                )
-            )
-        )
-    if market:
-        # main_markets is a short JSON list of two-letter codes: match the quoted code.
-        query = query.where(sa.cast(Supplier.main_markets, sa.String).contains(f'"{market}"'))
-    return query
+def directory_query(**filters: Any) -> sa.Select:
+    """Active suppliers passing the directory's filters (marketplace.suppliers.directory)."""
+    from marketplace.suppliers.directory import directory_query as query
+
+    return query(**filters)
 
 
 def update_profile(supplier: Supplier, data: Mapping[str, Any]) -> Supplier:
@@ -109,6 +86,7 @@ def add_staff(supplier: Supplier, *, email: str, name: str, password: str | None
         existing.company_role = CompanyRole.STAFF
         existing.company_name = supplier.name
         db.session.flush()
+        _audit_member("supplier.member_added", supplier, existing, after="staff")
         return existing
     if not password:
         raise ValidationFailed(errors={"password": ["Required to create a new account."]})
@@ -124,7 +102,18 @@ def add_staff(supplier: Supplier, *, email: str, name: str, password: str | None
         supplier_id=supplier.id,
         company_role=CompanyRole.STAFF,
     )
-    return accounts.add_new_user(user)
+    accounts.add_new_user(user)
+    _audit_member("supplier.member_added", supplier, user, after="staff")
+    return user
+
+
+def _audit_member(action: str, supplier: Supplier, member: User, **statuses) -> None:
+    audit.record(
+        action,
+        supplier,
+        **statuses,
+        details={"user_id": member.id, "email": member.email, "name": member.name},
+    )
 
 
 def remove_member(supplier: Supplier, user_id: int, *, acting: User) -> User:
@@ -138,6 +127,7 @@ def remove_member(supplier: Supplier, user_id: int, *, acting: User) -> User:
     member.company_role = None
     accounts.end_all_access(member)
     db.session.flush()
+    _audit_member("supplier.member_removed", supplier, member, before="staff")
     return member
 
 
@@ -155,9 +145,18 @@ def request_verification(
         evidence=evidence,
         status=VerificationStatus.PENDING,
     )
+    before = supplier.verification_status
     supplier.verification_status = VerificationStatus.PENDING
     db.session.add(request)
     db.session.flush()
+    audit.record(
+        "supplier.verification_requested",
+        supplier,
+        actor=requested_by,
+        before=before,
+        after=supplier.verification_status,
+        details={"verification_request_id": request.id},
+    )
     return request
 
 
@@ -172,8 +171,8 @@ def supplier_stats(supplier: Supplier) -> dict[str, Any]:
     return {
         "products_by_status": {status.value: counts.get(status, 0) for status in ProductStatus},
         # Inquiries and RFQ quotations arrive with the sourcing domain.
-        "inquiries_last_30_days": 0,
-        "rfq_quotes_last_30_days": 0,
+        "inquiries_last_30_days": count_recent_inquiries(supplier.id, days=30),
+        "rfq_quotes_last_30_days": count_recent_quotations(supplier.id, days=30),
         "response_rate": supplier.response_rate,
         "median_response_hours": supplier.median_response_hours,
     }

@@ -229,9 +229,3 @@ def supplier_dashboard():
 @login_required(Role.BUYER)
 def buyer_home():
     return render_template("dashboard/buyer_home.html")
-
-
-@bp.get("/admin")
-@login_required(Role.ADMIN)
-def admin_home():
-    return render_template("dashboard/admin_home.html")

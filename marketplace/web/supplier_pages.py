@@ -18,6 +18,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace.accounts.models import Role
+from marketplace.audit import services as audit
 from marketplace.catalog import images, services
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.catalog.schemas import ProductInputSchema, ProductUpdateSchema
@@ -405,6 +406,7 @@ def supplier_import():
         else:
             try:
                 result = importer.import_upload(current_user.supplier, upload)
+                audit.record_catalog_import(current_user.supplier, result, upload.filename)
                 db.session.commit()
                 flash(
                     _(

@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
+import sqlalchemy as sa
+
+from marketplace.audit.models import AuditEntry
 from marketplace.catalog.exporter import COLUMNS, EXAMPLE_ROW
 from marketplace.catalog.models import Product
+from marketplace.extensions import db
 from tests.catalog.support import catalog_rows, count
 from tests.factories import SupplierFactory
 
@@ -27,6 +31,11 @@ def test_cli_imports_and_reports_counts(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 created, 0 updated" in result.output
     assert count(Product, Product.supplier_id == supplier.id) == 3
+    (entry,) = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "catalog.import")
+    )
+    assert (entry.supplier_id, entry.actor_id) == (supplier.id, None)  # the command line
+    assert entry.details["created"] == 3 and entry.details["filename"] == "catalog.csv"
 
     again = app.test_cli_runner().invoke(args=["catalog", "import", str(supplier.id), path])
     assert again.exit_code == 0, again.output
@@ -46,6 +55,7 @@ def test_cli_lists_bad_rows_writes_nothing_and_fails(app, tmp_path):
     assert "row 4, category: Unknown category 'socks'." in result.output
     assert "nothing was imported" in result.output
     assert catalog_rows() == before
+    assert count(AuditEntry) == 0
 
 
 def test_cli_refuses_unknown_supplier_and_bad_files(app, tmp_path):

@@ -20,10 +20,9 @@ from marketplace.suppliers.models import Supplier
 
 @pytest.fixture
 def seeded(app):
-    load_demo_data(products_per_supplier=2)
-    db.session.commit()
+    """The demo seed (``load_demo_data`` runs the sourcing demo after the catalog)."""
     mails_before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail))
-    made = load_sourcing_demo(app.config["DEMO_DATA_SEED"])
+    made = load_demo_data(products_per_supplier=2).sourcing
     db.session.commit()
     made["mails before"] = mails_before
     return made

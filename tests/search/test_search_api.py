@@ -8,8 +8,11 @@ from urllib.parse import urlencode
 import pytest
 
 from marketplace.catalog import services
+from marketplace.catalog.models import ProductStatus
 from marketplace.extensions import db
+from marketplace.search import services as search_services
 from marketplace.suppliers.models import SupplierStatus
+from tests.catalog.support import make_product
 
 URL = "/api/v1/products"
 
@@ -218,14 +221,20 @@ def test_facets_follow_the_query_and_filters(api, catalog):
 
 def test_total_beyond_the_exact_limit_is_flagged(api, app, catalog, monkeypatch):
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 3)
-    body = search(api, limit=2)
     if db.session.get_bind().dialect.name == "postgresql":
-        assert body["total_is_estimate"] is True
-        assert body["total"] >= 4
-    else:  # SQLite has no estimator: it counts exactly
-        assert body["total_is_estimate"] is False
-        assert body["total"] == 7
+        # When the planner expects few rows, they are all counted: the count is exact.
+        with monkeypatch.context() as patch:
+            patch.setattr(search_services, "_planner_estimate", lambda select: 2)
+            body = search(api, limit=2)
+        assert (body["total"], body["total_is_estimate"]) == (7, False)
+        monkeypatch.setattr(search_services, "_planner_estimate", lambda select: 50)
+    body = search(api, limit=2)
     assert len(body["items"]) == 2 and body["next_cursor"]
+    # SQLite (and PostgreSQL expecting many) count the first 4: the rest is estimated.
+    assert body["total_is_estimate"] is True
+    assert body["total"] >= 4
+    # The facets are scaled from the first matches to the estimate.
+    assert sum(body["facets"]["category"].values()) >= 4
 
 
 # Sorting and pages --------------------------------------------------------------------
@@ -357,3 +366,69 @@ def test_openapi_documents_the_search(api):
     assert {"get", "post"} <= set(operations)
     names = {p["name"] for p in operations["get"]["parameters"]}
     assert {"q", "category", "material", "size", "quantity", "max_price", "cursor"} <= names
+
+
+# Large result sets (the paths a catalog of a million products takes) -------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "eva"},
+        {"q": "slippers"},
+        {"q": "eva", "verified": "false"},
+        {"q": "massage", "verified": "true"},
+        {"material": "EVA"},
+        {"sort": "moq_asc"},
+        {"q": "slippers", "sort": "price_asc", "quantity": 1000},
+    ],
+)
+def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, params):
+    """Past the exact limit, levels are walked through the rank-key index a few rows at a
+    time (then the GIN index finds the rest): the order and the pages do not change."""
+    exact = search(api, limit=100, **params)
+    monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 1)
+    monkeypatch.setattr(search_services, "WALK_ROWS", 2)
+    monkeypatch.setattr(search_services, "SAMPLE_FACTOR", 0)
+    broad = search(api, limit=100, **params)
+    assert ids(broad) == ids(exact)
+    assert broad["total_is_estimate"] is (exact["total"] > 1)
+    assert walk(api, limit=1, **params) == ids(exact)
+
+
+@pytest.mark.parametrize(
+    ("params", "matches"),
+    [({"q": "eva"}, 5), ({"material": "EVA"}, 4), ({"max_moq": 1000}, 5), ({"q": "slippers"}, 5)],
+)
+def test_estimates_past_the_exact_limit(api, app, catalog, monkeypatch, params, matches):
+    monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 2)
+    monkeypatch.setattr(search_services, "SAMPLE_FACTOR", 0)
+    body = search(api, **params)
+    assert body["total_is_estimate"] is True
+    assert body["total"] >= 3
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite counts the FTS5 matches, or scales the sample by the product ids read.
+        assert body["total"] == pytest.approx(matches, abs=2)
+
+
+def test_known_words_are_whole_words_others_prefixes(api, catalog):
+    # "eva" is a catalog word: it is not a prefix of "evaporative".
+    later = make_product(
+        catalog.harbor,
+        ProductStatus.PUBLISHED,
+        sku="EVAP",
+        name="Evaporative cooling clogs",
+        description="Wet the lining, walk cool.",
+        category="clogs",
+        materials=["PU"],
+        price_tiers=[{"min_qty": 100, "unit_price": "3.00"}],
+        moq=100,
+    )
+    assert later.id not in ids(search(api, q="eva"))
+    assert ids(search(api, q="evapo")) == [later.id]
+    assert set(ids(search(api, q="slipp"))) == catalog.ids("B", "C", "T1", "T2", "T3")
+
+
+def test_price_sort_at_quantity_with_a_price_limit(api, catalog):
+    body = search(api, quantity=2500, max_price="1.20", sort="price_asc")
+    assert ids(body) == [catalog.id(k) for k in ("D", "T1", "T2", "T3", "A")]

@@ -259,8 +259,13 @@ def test_directory_lists_active_suppliers_newest_first(api, directory):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("q=eva", {"Jinjiang EVA Slippers Co."}),
-        ("q=NEIKENG", {"Neikeng PVC Footwear Ltd."}),
+        # q searches name, city, province and description (the factory's description
+        # says "EVA and PVC slippers", its city "Neikeng, Jinjiang"): see tests/search.
+        (
+            "q=eva",
+            {"Jinjiang EVA Slippers Co.", "Neikeng PVC Footwear Ltd.", "Xiamen Flip-Flop Works"},
+        ),
+        ("q=flip-flop", {"Xiamen Flip-Flop Works"}),
         ("q=100%25", set()),
         ("verified=true", {"Jinjiang EVA Slippers Co."}),
         ("certification=bsci", {"Jinjiang EVA Slippers Co."}),  # PVC's BSCI has expired
