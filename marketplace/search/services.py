@@ -71,6 +71,10 @@ WALK_ROWS = 4096
 # PostgreSQL: when the planner expects few matches, the facet sample may read this many
 # times the exact limit (see _facets).
 SAMPLE_FACTOR = 4
+# PostgreSQL: past this many times the exact limit, the planner's estimate is the total
+# and the facets come from the first FACET_SAMPLE matches.
+ESTIMATE_TRUSTED = 10
+FACET_SAMPLE = 1000
 
 
 class _Query:
@@ -539,8 +543,12 @@ def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
     planner then plans to find every match (a LIMIT it expects to reach would have it walk
     an index in the hope of early matches, and a misjudged selectivity turns that into a
     walk of the whole table), a query it underrates still stops there, and a count under
-    that limit is exact. When it expects more, the first ``SEARCH_EXACT_TOTAL + 1`` do.
-    SQLite reads the matches in the driving index's order, which its estimate needs."""
+    that limit is exact. When it expects more than ``ESTIMATE_TRUSTED`` times the exact
+    limit, the total is its estimate and the facets are scaled from the first
+    ``FACET_SAMPLE`` matches (reading 10,000 rows for facets that are estimates anyway
+    was most of the cost of a broad search). In between, the first
+    ``SEARCH_EXACT_TOTAL + 1`` are read. SQLite reads the matches in the driving index's
+    order, which its estimate needs."""
     cap = _exact_limit()
     expected = None
     limit = cap + 1
@@ -548,6 +556,8 @@ def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
         expected = _planner_estimate(query.source(docs.c.product_id))
         if expected <= cap:
             limit = max(cap, SAMPLE_FACTOR * cap) + 1
+        elif expected > ESTIMATE_TRUSTED * cap:
+            limit = FACET_SAMPLE
     sample = query.source(
         docs.c.product_id,
         docs.c.category_id,
@@ -564,10 +574,12 @@ def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
         .join(Category, Category.id == sample.c.category_id)
         .group_by(Category.slug),
         sa.select(sa.literal(1), verified, sa.func.count()).group_by(verified),
+        # LEFT JOINs: SQLite keeps their order, the matches first, then one primary-key
+        # look-up each (as inner joins it may walk all product_materials rows instead).
         sa.select(sa.literal(2), Material.name, sa.func.count())
         .select_from(sample)
-        .join(product_materials, product_materials.c.product_id == sample.c.product_id)
-        .join(Material, Material.id == product_materials.c.material_id)
+        .outerjoin(product_materials, product_materials.c.product_id == sample.c.product_id)
+        .outerjoin(Material, Material.id == product_materials.c.material_id)
         .group_by(Material.name),
         sa.select(sa.literal(3), sa.literal("last"), sa.func.max(sample.c.rowid)),
     )
@@ -575,6 +587,7 @@ def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
     for kind, key, count in db.session.execute(counts):
         by_kind[kind][key] = count
     by_category, by_verified_text, by_material, last = by_kind
+    by_material.pop(None, None)  # matches without materials (the outer join)
     by_verified = {value == "true": count for value, count in by_verified_text.items()}
     total = sum(by_category.values())
     estimated = total >= limit  # the sample stopped: there are more

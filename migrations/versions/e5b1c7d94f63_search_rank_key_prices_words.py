@@ -201,6 +201,10 @@ def downgrade():
         )
         op.execute("CREATE VIRTUAL TABLE search_fts_vocab USING fts5vocab(search_fts, row)")
         op.execute("DROP TABLE search_fts_text")
+    else:
+        for column in ("doc_name", "doc_core"):
+            op.drop_index(f"ix_search_fts_docs_{column}", table_name="search_fts_docs")
+            op.drop_column("search_fts_docs", column)
     op.drop_table("search_fts_prices")
     op.drop_index("ix_search_fts_docs_rank_key", table_name="search_fts_docs")
     with op.batch_alter_table("search_fts_docs") as batch_op:

@@ -221,20 +221,27 @@ def test_facets_follow_the_query_and_filters(api, catalog):
 
 def test_total_beyond_the_exact_limit_is_flagged(api, app, catalog, monkeypatch):
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 3)
+    monkeypatch.setattr(search_services, "FACET_SAMPLE", 3)
     if db.session.get_bind().dialect.name == "postgresql":
-        # When the planner expects few rows, they are all counted: the count is exact.
-        with monkeypatch.context() as patch:
-            patch.setattr(search_services, "_planner_estimate", lambda select: 2)
-            body = search(api, limit=2)
-        assert (body["total"], body["total_is_estimate"]) == (7, False)
-        monkeypatch.setattr(search_services, "_planner_estimate", lambda select: 50)
+        # The planner's estimate (faked here) picks how many matches are read.
+        for expected, total, estimated in ((2, 7, False), (20, 20, True), (500, 500, True)):
+            # expects no more than the limit: all are counted (up to 4x), exactly; expects
+            # more: the first 4 are read, the estimate is the total; expects more than 10x:
+            # the first FACET_SAMPLE are read for the facets.
+            with monkeypatch.context() as patch:
+                patch.setattr(search_services, "_planner_estimate", lambda _, n=expected: n)
+                body = search(api, limit=2)
+            assert (body["total"], body["total_is_estimate"]) == (total, estimated)
+            assert len(body["items"]) == 2 and body["next_cursor"]
+            if estimated:
+                # The facets are scaled from the first matches to the estimate.
+                assert sum(body["facets"]["category"].values()) == pytest.approx(total, rel=0.3)
+        return
+    # SQLite counts the first 4: the rest is estimated (it scales by the ids read).
     body = search(api, limit=2)
+    assert (body["total"], body["total_is_estimate"]) == (7, True)
     assert len(body["items"]) == 2 and body["next_cursor"]
-    # SQLite (and PostgreSQL expecting many) count the first 4: the rest is estimated.
-    assert body["total_is_estimate"] is True
-    assert body["total"] >= 4
-    # The facets are scaled from the first matches to the estimate.
-    assert sum(body["facets"]["category"].values()) >= 4
+    assert sum(body["facets"]["category"].values()) == pytest.approx(7, abs=1)  # rounding
 
 
 # Sorting and pages --------------------------------------------------------------------
@@ -390,6 +397,7 @@ def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, 
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 1)
     monkeypatch.setattr(search_services, "WALK_ROWS", 2)
     monkeypatch.setattr(search_services, "SAMPLE_FACTOR", 0)
+    monkeypatch.setattr(search_services, "FACET_SAMPLE", 2)
     broad = search(api, limit=100, **params)
     assert ids(broad) == ids(exact)
     assert broad["total_is_estimate"] is (exact["total"] > 1)
@@ -403,6 +411,7 @@ def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, 
 def test_estimates_past_the_exact_limit(api, app, catalog, monkeypatch, params, matches):
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 2)
     monkeypatch.setattr(search_services, "SAMPLE_FACTOR", 0)
+    monkeypatch.setattr(search_services, "FACET_SAMPLE", 3)
     body = search(api, **params)
     assert body["total_is_estimate"] is True
     assert body["total"] >= 3
@@ -432,3 +441,25 @@ def test_known_words_are_whole_words_others_prefixes(api, catalog):
 def test_price_sort_at_quantity_with_a_price_limit(api, catalog):
     body = search(api, quantity=2500, max_price="1.20", sort="price_asc")
     assert ids(body) == [catalog.id(k) for k in ("D", "T1", "T2", "T3", "A")]
+
+
+def test_rebuilding_the_index_changes_no_answer(api, app, catalog):
+    searches = [{}, {"q": "eva"}, {"q": "slipers"}, {"material": "EVA", "size": "38"}]
+    searches += [{"quantity": 2500, "sort": "price_asc"}, {"verified": "true", "q": "slippers"}]
+    before = [search(api, limit=100, **params) for params in searches]
+    directory = api.get("/api/v1/suppliers?q=harbor").json["items"]
+    assert search_services.rebuild_all() == len(catalog.visible)
+    db.session.commit()
+    assert [search(api, limit=100, **params) for params in searches] == before
+    assert api.get("/api/v1/suppliers?q=harbor").json["items"] == directory
+    # The command line does the same.
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Indexed 7 visible products." in result.output
+    assert [search(api, limit=100, **params) for params in searches] == before
+
+
+def test_forged_cursor_is_422_even_when_nothing_matches(api, catalog):
+    for params in ({"q": "zebra"}, {"category": "no-such-category"}, {"q": "🩴"}):
+        response = api.get(f"{URL}?{urlencode({**params, 'cursor': 'W10.forged'})}")
+        assert response.status_code == 422
+        assert response.json["errors"] == {"cursor": ["Invalid cursor."]}
