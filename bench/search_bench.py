@@ -644,13 +644,14 @@ def load(app, target: int, seed: int, log) -> LoadReport:
     with app.app_context():
         with engine.connect() as conn:
             indexed = conn.scalar(sa.text("SELECT count(*) FROM search_fts_docs"))
+            carded = conn.scalar(sa.text("SELECT count(*) FROM search_fts_cards"))
             visible = conn.scalar(
                 sa.text(
                     "SELECT count(*) FROM products p JOIN suppliers s ON s.id = p.supplier_id "
                     "WHERE p.status = 'published' AND s.status = 'active'"
                 )
             )
-        if report.products_added or indexed != visible:
+        if report.products_added or indexed != visible or carded != indexed:
             started = time.perf_counter()
             with engine.begin() as conn:
                 report.indexed = indexer.rebuild_all(connection=conn)

@@ -24,7 +24,7 @@ def search_products(args):
     Ranked by text relevance, then verified suppliers and response rate; `facets` count
     the matches per category, material and verification. `total` is exact up to 10,000
     matches, an estimate beyond (`total_is_estimate`)."""
-    return services.search_products(args)
+    return services.search_cards(args)
 
 
 @blp.cli.command("reindex")

@@ -30,13 +30,16 @@ from marketplace.catalog.models import (
     Material,
     PriceTier,
     Product,
+    ProductImage,
     ProductStatus,
     product_materials,
 )
 from marketplace.db import utcnow
 from marketplace.extensions import db
+from marketplace.search import cards as result_cards
 from marketplace.search import text
 from marketplace.search.models import (
+    cards,
     docs,
     fts,
     fts_tags,
@@ -147,8 +150,8 @@ def rebuild_all(*, connection: Connection | None = None) -> int:
     if _is_postgresql(conn):
         conn.execute(
             sa.text(
-                "TRUNCATE search_fts_docs, search_fts_prices, search_fts_words, "
-                "search_fts_suppliers"
+                "TRUNCATE search_fts_docs, search_fts_prices, search_fts_cards, "
+                "search_fts_words, search_fts_suppliers"
             )
         )
         # Building an index once at the end is much faster than updating it row by row:
@@ -171,7 +174,7 @@ def rebuild_all(*, connection: Connection | None = None) -> int:
         ):
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
     else:
-        for table in (fts, fts_tags, prices, docs, words, supplier_fts):
+        for table in (fts, fts_tags, prices, cards, docs, words, supplier_fts):
             conn.execute(table.delete())
     _add_supplier_words(conn, sa.true())
     last_id, indexed, lexicon = 0, 0, set()
@@ -249,6 +252,7 @@ def _remove(conn: Connection, ids: list[int]) -> None:
             conn.execute(fts.delete().where(fts.c.rowid.in_(keys)))
         conn.execute(fts_tags.delete().where(fts_tags.c.rowid.in_(ids)))
     conn.execute(prices.delete().where(prices.c.product_id.in_(ids)))
+    conn.execute(cards.delete().where(cards.c.product_id.in_(ids)))
     conn.execute(docs.delete().where(docs.c.product_id.in_(ids)))
 
 
@@ -365,12 +369,15 @@ def _add(conn: Connection, product_filter, lexicon: set[str]) -> int:
             lexicon.update(doc[field].split())  # filtered once, in _add_words
     if not documents:
         return 0
+    card_rows = result_cards.write(conn, [d["product_id"] for d in documents])
     if _is_postgresql(conn) and len(documents) >= COPY_MIN_ROWS:
         _copy(conn, "search_fts_prices", PRICE_COLUMNS, price_rows)
+        _copy(conn, "search_fts_cards", ("product_id", "card"), card_rows)
     else:
         conn.execute(
             sa.insert(prices), [dict(zip(PRICE_COLUMNS, r, strict=True)) for r in price_rows]
         )
+        conn.execute(sa.insert(cards), [{"product_id": i, "card": c} for i, c in card_rows])
     if _is_postgresql(conn):
         _insert_pg(conn, documents)
         return len(documents)
@@ -469,7 +476,7 @@ def _after_flush(session: Session, _context) -> None:
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Product):
             pending["products"].add(obj.id)
-        elif isinstance(obj, PriceTier):
+        elif isinstance(obj, PriceTier | ProductImage):
             pending["products"].add(obj.product_id)
         elif isinstance(obj, Certification):
             pending["suppliers"].add(obj.supplier_id)

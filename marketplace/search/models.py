@@ -11,6 +11,8 @@ application's metadata: Alembic's ``include_object`` ignores tables whose name c
 - ``search_fts_prices``: the product's price tiers, each with the range of quantities it
   applies to (``min_qty``..``max_qty``), so the price at a quantity is one indexed row.
 - ``search_fts_suppliers``: the words of the supplier directory.
+- ``search_fts_cards``: each searchable product's result card (JSON), so a page of
+  results is one primary-key look-up.
 - ``search_fts_words``: the words of the catalog, for spelling suggestions ("slipers" ->
   "slippers"); PostgreSQL looks them up with a trigram index.
 - SQLite: ``search_fts_text`` (FTS5, rowid = rank key: the text columns and the filter
@@ -90,6 +92,14 @@ supplier_fts = sa.Table(
     sa.Column("name", sa.Text),
     sa.Column("place", sa.Text),
     sa.Column("description", sa.Text),
+)
+
+# Each searchable product's result card: the JSON of its search result (see cards.py).
+cards = sa.Table(
+    "search_fts_cards",
+    search_metadata,
+    sa.Column("product_id", sa.Integer, primary_key=True),
+    sa.Column("card", sa.Text, nullable=False),
 )
 
 words = sa.Table("search_fts_words", search_metadata, sa.Column("word", sa.Text, primary_key=True))

@@ -9,9 +9,9 @@ from marshmallow import ValidationError, fields, validate
 from marketplace.catalog.schemas import ProductSchema
 from marketplace.catalog.vocab import CUSTOMIZATION_OPTIONS
 from marketplace.fields import BoundedDecimal, Int, Money, Schema, Str, format_money
-from marketplace.search.services import SORTS
 
 MAX_QUERY_LENGTH = 200
+SORTS = ("relevance", "newest", "price_asc", "moq_asc")
 
 
 def _half_size(value: Decimal) -> None:
@@ -88,8 +88,16 @@ class FacetsSchema(Schema):
     verified = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+class StoredCard(fields.Nested):
+    """A search result item: already the ``SearchItemSchema`` dump (the card the indexer
+    stored), sent as it is; documented as that schema."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
 class SearchResultSchema(Schema):
-    items = fields.List(fields.Nested(SearchItemSchema), required=True)
+    items = fields.List(StoredCard(SearchItemSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
     total = fields.Integer(required=True)
     total_is_estimate = fields.Boolean(

@@ -42,7 +42,7 @@ from marketplace.catalog.models import Category, Material, Product, product_mate
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import decode_cursor, encode_cursor
-from marketplace.search import text
+from marketplace.search import cards, text
 from marketplace.search.indexer import (  # noqa: F401 - the sync API lives with the search
     rebuild_all,
     reindex_category,
@@ -61,7 +61,6 @@ from marketplace.search.models import (
     words,
 )
 
-SORTS = ("relevance", "newest", "price_asc", "moq_asc")
 DEFAULT_EXACT_TOTAL = 10_000
 MAX_SUGGESTIONS = 3
 LEVELS = range(len(LEVEL_COLUMNS))
@@ -428,7 +427,48 @@ def _relevance_sorted(
     return [tuple(row) for row in db.session.execute(page)]
 
 
+@dataclass
+class _Page:
+    """One page of a search: the product ids, best first, and what comes with them."""
+
+    ids: list[int]
+    next_cursor: str | None
+    total: int
+    estimated: bool
+    facets: dict[str, dict[str, int]]
+    query: _Query
+
+    def result(self, items: list) -> dict[str, Any]:
+        return {
+            "items": items,
+            "next_cursor": self.next_cursor,
+            "total": self.total,
+            "total_is_estimate": self.estimated,
+            "facets": self.facets,
+            "spelling": self.query.suggestions or None,
+        }
+
+
 def search_products(args: Mapping[str, Any]) -> dict[str, Any]:
+    """A page of results as catalog products (for the pages' templates); each has
+    ``search_unit_price``, its price at ``quantity`` (None without one)."""
+    page = _search(args)
+    items = _load_products(page.ids)
+    quantity = args.get("quantity")
+    for product in items:
+        # A plain attribute, never persisted.
+        product.search_unit_price = product.unit_price_at(quantity) if quantity else None
+    return page.result(items)
+
+
+def search_cards(args: Mapping[str, Any]) -> dict[str, Any]:
+    """A page of results as the index's stored cards (``SearchItemSchema`` dumps), for
+    ``GET /api/v1/products``."""
+    page = _search(args)
+    return page.result(cards.load(page.ids, args.get("quantity")))
+
+
+def _search(args: Mapping[str, Any]) -> _Page:
     limit = args.get("limit") or 20
     sort = args.get("sort") or ("relevance" if args.get("q") else "newest")
     query = _Query(args)
@@ -440,7 +480,7 @@ def search_products(args: Mapping[str, Any]) -> dict[str, Any]:
         length = 2 if sort == "relevance" else len(_order(query, sort).keys)
         cursor = _cursor_values(sort, args["cursor"], length)
     if query.nothing:
-        return _result([], None, 0, False, _facet_dict({}, {}, {}), query)
+        return _Page([], None, 0, False, _facet_dict({}, {}, {}), query)
     if query.postgresql:
         # Room for exact bitmaps: with the default 4 MB, ANDing a common word's million
         # matches with a filter goes lossy and rechecks every row of every page.
@@ -455,7 +495,7 @@ def search_products(args: Mapping[str, Any]) -> dict[str, Any]:
     if total == 0 and query.terms and _suggest(query):
         facets, total, estimated = _facets(query)
     if total == 0:
-        return _result([], None, 0, False, facets, query)
+        return _Page([], None, 0, False, facets, query)
 
     next_cursor = None
     if sort == "relevance":
@@ -472,23 +512,7 @@ def search_products(args: Mapping[str, Any]) -> dict[str, Any]:
             last = rows[limit - 1]
             values = [_encode_value(v) for v in (*last[1:], last[0])]
             next_cursor = encode_cursor(values, salt=f"search:{sort}")
-    items = _load_products([row[0] for row in rows[:limit]])
-    return _result(items, next_cursor, total, estimated, facets, query)
-
-
-def _result(items, next_cursor, total, estimated, facets, query: _Query) -> dict[str, Any]:
-    quantity = query.args.get("quantity")
-    for product in items:
-        # Read by SearchItemSchema; a plain attribute, never persisted.
-        product.search_unit_price = product.unit_price_at(quantity) if quantity else None
-    return {
-        "items": items,
-        "next_cursor": next_cursor,
-        "total": total,
-        "total_is_estimate": estimated,
-        "facets": facets,
-        "spelling": query.suggestions or None,
-    }
+    return _Page([row[0] for row in rows[:limit]], next_cursor, total, estimated, facets, query)
 
 
 def _load_products(ids: list[int]) -> list[Product]:
