@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
+from marketplace.json_provider import OrjsonProvider
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -15,6 +16,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if issubclass(config_class, ProductionConfig):
         config_class.validate()
     app = Flask(__name__, instance_relative_config=True)
+    app.json = OrjsonProvider(app)
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["UPLOAD_DIR"]:

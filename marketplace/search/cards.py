@@ -13,10 +13,10 @@ through the same schema (``flask search reindex`` stores them all).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from contextlib import nullcontext
 
+import orjson
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 from sqlalchemy.engine import Connection
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
+from marketplace.json_provider import dumps_bytes
 from marketplace.search.models import cards
 from marketplace.search.schemas import SearchItemSchema
 
@@ -55,10 +56,7 @@ def write(conn: Connection, product_ids: list[int]) -> list[tuple[int, str]]:
         products = session.scalars(
             sa.select(Product).where(Product.id.in_(product_ids)).options(*_LOAD_OPTIONS)
         ).unique()
-        out = [
-            (card["id"], json.dumps(card, separators=(",", ":"), ensure_ascii=False))
-            for card in dump(products)
-        ]
+        out = [(card["id"], dumps_bytes(card).decode()) for card in dump(products)]
         session.expunge_all()
     return out
 
@@ -73,7 +71,7 @@ def load(product_ids: list[int], quantity: int | None = None) -> list[dict]:
             sa.select(cards.c.product_id, cards.c.card).where(cards.c.product_id.in_(product_ids))
         ).all()
     )
-    found = {product_id: json.loads(card) for product_id, card in stored.items()}
+    found = {product_id: orjson.loads(card) for product_id, card in stored.items()}
     missing = [i for i in product_ids if i not in found]
     if missing:  # indexed before cards existed
         products = db.session.scalars(

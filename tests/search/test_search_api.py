@@ -207,6 +207,15 @@ def test_facets_count_every_match(api, catalog):
         "verified": {"true": 3, "false": 4},
     }
     assert body["total"] == 7
+    # Sent most frequent first (then by name), as a facet list shows them.
+    assert list(body["facets"]["category"]) == [
+        "eva-slippers",
+        "bathroom-slippers",
+        "flip-flops",
+        "plush-slippers",
+        "slides",
+    ]
+    assert next(iter(body["facets"]["material"])) == "EVA"
 
 
 def test_facets_follow_the_query_and_filters(api, catalog):
