@@ -159,6 +159,8 @@ class Config:
 
     DEMO_DATA_SEED = env_int("DEMO_DATA_SEED", 590)
     SEARCH_WORK_MEM = os.environ.get("SEARCH_WORK_MEM", "32MB")  # PostgreSQL, per search
+    # Matches counted exactly (total and facets); beyond, the total is an estimate.
+    SEARCH_EXACT_TOTAL = env_int("SEARCH_EXACT_TOTAL", 10_000)
 
 
 class DevelopmentConfig(Config):

@@ -75,6 +75,10 @@ SAMPLE_FACTOR = 4
 ESTIMATE_TRUSTED = 10
 FACET_SAMPLE = 1000
 
+_KNOWN_WORDS = sa.select(words.c.word).where(
+    words.c.word.in_(sa.bindparam("words", expanding=True))
+)
+
 
 class _Query:
     """The parts of one search, built once for the page, the counts and the facets."""
@@ -153,7 +157,7 @@ class _Query:
         candidates = {t.text for t in self.terms if not t.is_phrase}
         if not candidates:
             return set()
-        return set(db.session.scalars(sa.select(words.c.word).where(words.c.word.in_(candidates))))
+        return set(db.session.scalars(_KNOWN_WORDS, {"words": sorted(candidates)}))
 
     @property
     def at_quantity(self) -> bool:
