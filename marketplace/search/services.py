@@ -17,10 +17,11 @@ the rank-key index for at most ``WALK_ROWS`` rows, then lets the GIN index find 
 of a level whose matches are that sparse; FTS5 hands out its matches in rowid order,
 and the rowid is the rank key.)
 
-Pages are keyset pages with signed cursors. ``total`` and the facets are counted exactly
-on the first ``SEARCH_EXACT_TOTAL + 1`` matches; with more, ``total`` is an estimate
-(PostgreSQL's planner; SQLite counts the FTS5 matches) flagged ``total_is_estimate``,
-and the facet counts are scaled from those first matches.
+Pages are keyset pages with signed cursors. ``total`` and the facets are exact up to
+``SEARCH_EXACT_TOTAL`` matches; with more, ``total`` is an estimate flagged
+``total_is_estimate`` and the facet counts are scaled from a sample (PostgreSQL: the
+matches in a fixed random sample of the index's pages; SQLite: the first matches, with
+FTS5 counting its own). See ``_facets``.
 
 A query word the catalog has ("slippers") is matched as that word (stemmed); any other
 ("slipp") as a prefix. Nothing found: the closest catalog words are searched instead.
@@ -28,7 +29,6 @@ A query word the catalog has ("slippers") is matched as that word (stemmed); any
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -37,6 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.util import ClauseAdapter
 
 from marketplace.catalog.models import Category, Material, Product, product_materials
 from marketplace.errors import ValidationFailed
@@ -67,13 +68,12 @@ LEVELS = range(len(LEVEL_COLUMNS))
 # PostgreSQL: how far a level walks the rank-key index before it asks the GIN index for
 # the rest (a level that has not filled a page by then is sparse).
 WALK_ROWS = 4096
-# PostgreSQL: when the planner expects few matches, the facet sample may read this many
-# times the exact limit (see _facets).
-SAMPLE_FACTOR = 4
-# PostgreSQL: past this many times the exact limit, the planner's estimate is the total
-# and the facets come from the first FACET_SAMPLE matches.
-ESTIMATE_TRUSTED = 10
-FACET_SAMPLE = 1000
+# PostgreSQL: the share of the index's pages (a fixed random choice) whose matches
+# estimate how many there are in all; past ESTIMATE_MARGIN times the exact limit, the
+# estimate is the total and the facets are scaled from them (see _facets).
+SAMPLE_PERCENT = 0.5
+SAMPLE_SEED = 590
+ESTIMATE_MARGIN = 2
 
 _KNOWN_WORDS = sa.select(words.c.word).where(
     words.c.word.in_(sa.bindparam("words", expanding=True))
@@ -563,38 +563,72 @@ def _facet_dict(by_category, by_material, by_verified) -> dict[str, dict[str, in
 
 
 def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
-    """Facet counts and the total (every product has one category: their sum), in one
-    statement over the first matches: all of them up to ``SEARCH_EXACT_TOTAL``.
+    """Facet counts and the total (every product has one category: their sum), exact up
+    to ``SEARCH_EXACT_TOTAL`` matches, estimated beyond.
 
-    PostgreSQL first asks the planner how many rows to expect. When it expects no more
-    than the exact limit, the sample may read up to ``SAMPLE_FACTOR`` times that: the
-    planner then plans to find every match (a LIMIT it expects to reach would have it walk
-    an index in the hope of early matches, and a misjudged selectivity turns that into a
-    walk of the whole table), a query it underrates still stops there, and a count under
-    that limit is exact. When it expects more than ``ESTIMATE_TRUSTED`` times the exact
-    limit, the total is its estimate and the facets are scaled from the first
-    ``FACET_SAMPLE`` matches (reading 10,000 rows for facets that are estimates anyway
-    was most of the cost of a broad search). In between, the first
-    ``SEARCH_EXACT_TOTAL + 1`` are read. SQLite reads the matches in the driving index's
+    PostgreSQL first counts the matches in a fixed random ``SAMPLE_PERCENT`` of the
+    index's pages (``TABLESAMPLE SYSTEM ... REPEATABLE``: the same pages every time, so
+    the estimate does not change from one page of results to the next). When that says
+    more than ``ESTIMATE_MARGIN`` times the exact limit match, the total is the estimate
+    and the facets are the sample's, scaled: a broad search reads a few thousand sampled
+    rows, not ten thousand matches. Otherwise the first ``SEARCH_EXACT_TOTAL + 1``
+    matches are counted through the indexes: exactly, or past the limit an estimate.
+
+    SQLite reads the first ``SEARCH_EXACT_TOTAL + 1`` matches in the driving index's
     order, which its estimate needs."""
     cap = _exact_limit()
-    expected = None
-    limit = cap + 1
+    estimate = None
     if query.postgresql:
-        expected = _planner_estimate(query.source(docs.c.product_id))
-        if expected <= cap:
-            limit = max(cap, SAMPLE_FACTOR * cap) + 1
-        elif expected > ESTIMATE_TRUSTED * cap:
-            limit = FACET_SAMPLE
+        counts, found = _count_sample(query)
+        estimate = round(found * 100 / SAMPLE_PERCENT)
+        if estimate > ESTIMATE_MARGIN * cap:
+            return _scaled(counts, found, estimate), estimate, True
+    counts, counted, last = _count_matches(query, cap + 1)
+    if counted <= cap:
+        return _facet_dict(*counts), counted, False
+    if estimate is None:
+        estimate = _sqlite_estimate(query, last, counted)
+    estimate = max(estimate, counted)
+    return _scaled(counts, counted, estimate), estimate, True
+
+
+def _count_sample(query: _Query) -> tuple[tuple[dict, dict, dict], int]:
+    """PostgreSQL: the facet counts of the matches among the sampled pages, and how many
+    there were."""
+    sampled = sa.tablesample(
+        docs,
+        sa.func.system(SAMPLE_PERCENT),
+        name="sampled",
+        seed=sa.literal_column(str(SAMPLE_SEED)),
+    )
+    matches = ClauseAdapter(sampled).traverse(
+        query.source(
+            docs.c.product_id,
+            docs.c.category_id,
+            docs.c.is_verified,
+            sa.cast(sa.null(), sa.BigInteger).label("position"),
+        )
+    )
+    counts, found, _ = _facet_counts(matches.cte("matches"))
+    return counts, found
+
+
+def _count_matches(query: _Query, limit: int) -> tuple[tuple[dict, dict, dict], int, Any]:
+    """The facet counts of the first ``limit`` matches (in the driving index's order on
+    SQLite), how many there were, and (SQLite) the last one's driving rowid."""
+    position = sa.cast(sa.null(), sa.BigInteger) if query.postgresql else query.driving_rowid
     sample = query.source(
-        docs.c.product_id,
-        docs.c.category_id,
-        docs.c.is_verified,
-        query.driving_rowid.label("rowid"),
+        docs.c.product_id, docs.c.category_id, docs.c.is_verified, position.label("position")
     )
     if not query.postgresql:
         sample = sample.order_by(query.driving_rowid)
-    sample = sample.limit(limit).cte("matches").prefix_with("MATERIALIZED")
+    return _facet_counts(sample.limit(limit).cte("matches").prefix_with("MATERIALIZED"))
+
+
+def _facet_counts(sample) -> tuple[tuple[dict, dict, dict], int, Any]:
+    """Per category, material and verification, the rows of ``sample`` (a CTE of
+    product_id, category_id, is_verified, position); their number; the highest
+    position. One statement."""
     verified = sa.case((sample.c.is_verified, "true"), else_="false")
     counts = sa.union_all(
         sa.select(sa.literal(0), Category.slug, sa.func.count())
@@ -609,7 +643,7 @@ def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
         .outerjoin(product_materials, product_materials.c.product_id == sample.c.product_id)
         .outerjoin(Material, Material.id == product_materials.c.material_id)
         .group_by(Material.name),
-        sa.select(sa.literal(3), sa.literal("last"), sa.func.max(sample.c.rowid)),
+        sa.select(sa.literal(3), sa.literal("last"), sa.func.max(sample.c.position)),
     )
     by_kind: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
     for kind, key, count in db.session.execute(counts):
@@ -617,20 +651,17 @@ def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
     by_category, by_verified_text, by_material, last = by_kind
     by_material.pop(None, None)  # matches without materials (the outer join)
     by_verified = {value == "true": count for value, count in by_verified_text.items()}
-    total = sum(by_category.values())
-    estimated = total >= limit  # the sample stopped: there are more
-    if estimated:
-        if expected is None:
-            expected = _sqlite_estimate(query, last["last"], total)
-        estimate = max(expected, total)
-        scale = estimate / total
-        total = estimate
+    return (by_category, by_material, by_verified), sum(by_category.values()), last["last"]
 
-        def scaled(counts):
-            return {k: max(1, round(v * scale)) for k, v in counts.items()}
 
-        by_category, by_verified, by_material = map(scaled, (by_category, by_verified, by_material))
-    return _facet_dict(by_category, by_material, by_verified), total, estimated
+def _scaled(counts, sampled: int, estimate: int) -> dict[str, dict[str, int]]:
+    """The facets of a sample of ``sampled`` matches, scaled to ``estimate`` matches."""
+    scale = estimate / sampled
+
+    def scaled(values):
+        return {k: max(1, round(v * scale)) for k, v in values.items()}
+
+    return _facet_dict(*map(scaled, counts))
 
 
 def _sqlite_estimate(query: _Query, last_rowid: int, sampled: int) -> int:
@@ -650,18 +681,6 @@ def _sqlite_estimate(query: _Query, last_rowid: int, sampled: int) -> int:
         sa.select(sa.func.count()).select_from(table).where(match, table.c.rowid <= last_rowid)
     )
     return round(everything * sampled / max(1, read))
-
-
-def _planner_estimate(select: sa.Select) -> int:
-    """PostgreSQL's row estimate for a query, without running it."""
-    conn = db.session.connection()
-    compiled = select.compile(dialect=conn.dialect)
-    plan = conn.exec_driver_sql(
-        "EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params
-    ).scalar()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _suggest(query: _Query) -> bool:

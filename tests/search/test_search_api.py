@@ -230,21 +230,24 @@ def test_facets_follow_the_query_and_filters(api, catalog):
 
 def test_total_beyond_the_exact_limit_is_flagged(api, app, catalog, monkeypatch):
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 3)
-    monkeypatch.setattr(search_services, "FACET_SAMPLE", 3)
     if db.session.get_bind().dialect.name == "postgresql":
-        # The planner's estimate (faked here) picks how many matches are read.
-        for expected, total, estimated in ((2, 7, False), (20, 20, True), (500, 500, True)):
-            # expects no more than the limit: all are counted (up to 4x), exactly; expects
-            # more: the first 4 are read, the estimate is the total; expects more than 10x:
-            # the first FACET_SAMPLE are read for the facets.
-            with monkeypatch.context() as patch:
-                patch.setattr(search_services, "_planner_estimate", lambda _, n=expected: n)
-                body = search(api, limit=2)
-            assert (body["total"], body["total_is_estimate"]) == (total, estimated)
-            assert len(body["items"]) == 2 and body["next_cursor"]
-            if estimated:
-                # The facets are scaled from the first matches to the estimate.
-                assert sum(body["facets"]["category"].values()) == pytest.approx(total, rel=0.3)
+        # The sampled pages (here every page) say how many match: 7, past twice the
+        # limit of 3, is the estimate; the facets are the sample's.
+        monkeypatch.setattr(search_services, "SAMPLE_PERCENT", 100)
+        body = search(api, limit=2)
+        assert (body["total"], body["total_is_estimate"]) == (7, True)
+        assert body["facets"]["verified"] == {"true": 3, "false": 4}
+        assert len(body["items"]) == 2 and body["next_cursor"]
+        # A sample finding few (here at most 4: under twice the limit, and scaled from
+        # 1 %) leads to counting the first 4: more than the limit, still an estimate.
+        monkeypatch.setattr(search_services, "SAMPLE_PERCENT", 1)
+        body = search(api, limit=2)
+        assert body["total_is_estimate"] is True and body["total"] >= 4
+        # Under twice the limit, the count decides: 7 of at most 10, exact.
+        monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 10)
+        monkeypatch.setattr(search_services, "SAMPLE_PERCENT", 100)
+        body = search(api, limit=2)
+        assert (body["total"], body["total_is_estimate"]) == (7, False)
         return
     # SQLite counts the first 4: the rest is estimated (it scales by the ids read).
     body = search(api, limit=2)
@@ -405,8 +408,6 @@ def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, 
     exact = search(api, limit=100, **params)
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 1)
     monkeypatch.setattr(search_services, "WALK_ROWS", 2)
-    monkeypatch.setattr(search_services, "SAMPLE_FACTOR", 0)
-    monkeypatch.setattr(search_services, "FACET_SAMPLE", 2)
     broad = search(api, limit=100, **params)
     assert ids(broad) == ids(exact)
     assert broad["total_is_estimate"] is (exact["total"] > 1)
@@ -419,8 +420,6 @@ def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, 
 )
 def test_estimates_past_the_exact_limit(api, app, catalog, monkeypatch, params, matches):
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 2)
-    monkeypatch.setattr(search_services, "SAMPLE_FACTOR", 0)
-    monkeypatch.setattr(search_services, "FACET_SAMPLE", 3)
     body = search(api, **params)
     assert body["total_is_estimate"] is True
     assert body["total"] >= 3
