@@ -4,6 +4,9 @@
     .venv/bin/python bench/search_bench.py                       # 100,000 products
     .venv/bin/python bench/search_bench.py --products 10000
     .venv/bin/python bench/search_bench.py --scales 10000,100000,1000000
+    # each scale in a database of its own, kept for the next run:
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/sb_{scale} \\
+        .venv/bin/python bench/search_bench.py --scales 10000,100000,1000000
 
 1. Load: ``--products`` generated slipper products (default 100,000; 1,000,000 works) from
    the demo catalog's vocabulary (categories, styles, materials, colours, towns, markets),
@@ -1196,7 +1199,8 @@ def print_table(url: str, scale: int, report: LoadReport, measured: Measured) ->
 
 def print_scales(url: str, results) -> None:
     for scale, report, measured in results:
-        print_table(url, scale, report, measured)
+        scale_url = normalise_database_url(url.replace("{scale}", str(scale)))
+        print_table(scale_url, scale, report, measured)
     if len(results) < 2:
         return
     print()
@@ -1222,7 +1226,7 @@ def database_url() -> str:
             "DATABASE_URL=sqlite:////tmp/searchbench.db or "
             "DATABASE_URL=postgresql://postgres@127.0.0.1:5432/searchbench"
         )
-    return normalise_database_url(url)
+    return url  # normalised per scale (after "{scale}" is filled in)
 
 
 def ensure_postgres_database(url: str) -> None:
@@ -1244,9 +1248,12 @@ def make_app(url: str):
     os.environ["DATABASE_URL"] = url
     from flask_migrate import upgrade
 
+    from config import config_from_env
     from marketplace import create_app
 
-    app = create_app()
+    # The URL given, not the one config.py read when it was first imported.
+    base = config_from_env()
+    app = create_app(type("BenchConfig", (base,), {"SQLALCHEMY_DATABASE_URI": url}))
     # This process only loads and captures: its access log would drown the report.
     logging.getLogger("marketplace").setLevel(logging.WARNING)
     app.logger.setLevel(logging.WARNING)
@@ -1259,6 +1266,25 @@ def make_app(url: str):
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def open_database(url: str, reuse: bool):
+    """The app on ``url``, migrated (a missing PostgreSQL database is created first);
+    refuses a database holding data that is not the bench's unless ``reuse``."""
+    if url.startswith("postgresql"):
+        ensure_postgres_database(url)
+    app = make_app(url)
+    from marketplace.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        _, others = bench_state(conn)
+    if others and not reuse:
+        raise SystemExit(
+            f"{sa.engine.make_url(url).render_as_string()} holds {others:,} products, "
+            "suppliers or users that are not the bench's: pass --reuse to add the bench "
+            "products next to them, or name another database."
+        )
+    return app
 
 
 def main() -> int:
@@ -1278,29 +1304,25 @@ def main() -> int:
     args = parser.parse_args()
 
     url = database_url()
-    if url.startswith("postgresql"):
-        ensure_postgres_database(url)
-    app = make_app(url)
-    from marketplace.extensions import db
-
-    with app.app_context(), db.engine.connect() as conn:
-        bench, others = bench_state(conn)
-    if others and not args.reuse:
-        raise SystemExit(
-            f"{sa.engine.make_url(url).render_as_string()} holds {others:,} products, "
-            "suppliers or users that are not the bench's: pass --reuse to add the bench "
-            "products next to them, or name another database."
-        )
     scales = [int(s) for s in args.scales.split(",")] if args.scales else [args.products]
     results = []
+    app = None
     for scale in sorted(scales):
+        # "{scale}" in the URL: each scale in a database of its own (kept for the next
+        # run); else one database grows from scale to scale.
+        scale_url = normalise_database_url(url.replace("{scale}", str(scale)))
+        if app is None or "{scale}" in url:
+            app = open_database(scale_url, args.reuse)
+        from marketplace.extensions import db
+
+        with app.app_context(), db.engine.connect() as conn:
+            bench, _ = bench_state(conn)
         log(f"Loading {scale:,} products ({bench:,} there already) ...")
         with app.app_context():
             report = load(app, scale, args.seed, log)
-        bench = scale
         if args.load_only:
             continue
-        results.append((scale, report, measure(app, url, args)))
+        results.append((scale, report, measure(app, scale_url, args)))
     if results:
         print_scales(url, results)
     return 0

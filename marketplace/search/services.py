@@ -74,6 +74,7 @@ WALK_ROWS = 4096
 SAMPLE_PERCENT = 0.5
 SAMPLE_SEED = 590
 ESTIMATE_MARGIN = 2
+COUNT_FACTOR = 4
 
 _KNOWN_WORDS = sa.select(words.c.word).where(
     words.c.word.in_(sa.bindparam("words", expanding=True))
@@ -571,8 +572,8 @@ def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
     the estimate does not change from one page of results to the next). When that says
     more than ``ESTIMATE_MARGIN`` times the exact limit match, the total is the estimate
     and the facets are the sample's, scaled: a broad search reads a few thousand sampled
-    rows, not ten thousand matches. Otherwise the first ``SEARCH_EXACT_TOTAL + 1``
-    matches are counted through the indexes: exactly, or past the limit an estimate.
+    rows, not ten thousand matches. Otherwise the matches are counted through the
+    indexes, up to ``COUNT_FACTOR`` times the limit: exactly, or past that an estimate.
 
     SQLite reads the first ``SEARCH_EXACT_TOTAL + 1`` matches in the driving index's
     order, which its estimate needs."""
@@ -583,8 +584,12 @@ def _facets(query: _Query) -> tuple[dict[str, dict[str, int]], int, bool]:
         estimate = round(found * 100 / SAMPLE_PERCENT)
         if estimate > ESTIMATE_MARGIN * cap:
             return _scaled(counts, found, estimate), estimate, True
-    counts, counted, last = _count_matches(query, cap + 1)
-    if counted <= cap:
+    # PostgreSQL: the sample says few, so count them all (up to COUNT_FACTOR times the
+    # limit): a LIMIT the planner expects to reach would have it start a scan that stops
+    # early (a sequential scan, say), which for a misjudged filter reads the whole table.
+    limit = (COUNT_FACTOR if query.postgresql else 1) * cap + 1
+    counts, counted, last = _count_matches(query, limit)
+    if counted < limit:
         return _facet_dict(*counts), counted, False
     if estimate is None:
         estimate = _sqlite_estimate(query, last, counted)

@@ -238,9 +238,13 @@ def test_total_beyond_the_exact_limit_is_flagged(api, app, catalog, monkeypatch)
         assert (body["total"], body["total_is_estimate"]) == (7, True)
         assert body["facets"]["verified"] == {"true": 3, "false": 4}
         assert len(body["items"]) == 2 and body["next_cursor"]
-        # A sample finding few (here at most 4: under twice the limit, and scaled from
-        # 1 %) leads to counting the first 4: more than the limit, still an estimate.
+        # A sample finding few (1 % of one page: none) leads to counting the matches,
+        # up to 4 times the limit: all 7, exactly; with a factor of 1, the first 4: more
+        # than the limit, still an estimate.
         monkeypatch.setattr(search_services, "SAMPLE_PERCENT", 1)
+        body = search(api, limit=2)
+        assert (body["total"], body["total_is_estimate"]) == (7, False)
+        monkeypatch.setattr(search_services, "COUNT_FACTOR", 1)
         body = search(api, limit=2)
         assert body["total_is_estimate"] is True and body["total"] >= 4
         # Under twice the limit, the count decides: 7 of at most 10, exact.
@@ -407,6 +411,7 @@ def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, 
     time (then the GIN index finds the rest): the order and the pages do not change."""
     exact = search(api, limit=100, **params)
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 1)
+    monkeypatch.setattr(search_services, "COUNT_FACTOR", 1)
     monkeypatch.setattr(search_services, "WALK_ROWS", 2)
     broad = search(api, limit=100, **params)
     assert ids(broad) == ids(exact)
@@ -420,6 +425,7 @@ def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, 
 )
 def test_estimates_past_the_exact_limit(api, app, catalog, monkeypatch, params, matches):
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 2)
+    monkeypatch.setattr(search_services, "COUNT_FACTOR", 1)
     body = search(api, **params)
     assert body["total_is_estimate"] is True
     assert body["total"] >= 3
