@@ -32,9 +32,9 @@ from marketplace.search.schemas import SearchItemSchema
 _SCHEMA = SearchItemSchema(exclude=("unit_price_at_quantity",))
 
 
-def _load_options() -> tuple:
-    """Everything a card shows, loaded with the products (built on use: the mappers are
-    configured once every model is imported)."""
+def load_options() -> tuple:
+    """Everything a card (or a result on the pages) shows, loaded with the products
+    (built on use: the mappers are configured once every model is imported)."""
     return (
         joinedload(Product.supplier),
         joinedload(Product.category),
@@ -65,7 +65,7 @@ def write(conn: Connection, product_ids: list[int]) -> list[tuple[int, str]]:
         return []
     with Session(bind=conn, autoflush=False) as session:
         products = session.scalars(
-            sa.select(Product).where(Product.id.in_(product_ids)).options(*_load_options())
+            sa.select(Product).where(Product.id.in_(product_ids)).options(*load_options())
         ).unique()
         out = [(card["id"], dumps_bytes(card).decode()) for card in dump(products)]
         session.expunge_all()
@@ -82,7 +82,7 @@ def load(product_ids: list[int], quantity: int | None = None) -> list[dict]:
     missing = [i for i in product_ids if i not in found]
     if missing:  # indexed before cards existed
         products = db.session.scalars(
-            sa.select(Product).where(Product.id.in_(missing)).options(*_load_options())
+            sa.select(Product).where(Product.id.in_(missing)).options(*load_options())
         ).unique()
         found.update((card["id"], card) for card in dump(p for p in products if p.is_public))
     items = [found[i] for i in product_ids if i in found]

@@ -36,7 +36,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.util import ClauseAdapter
 
 from marketplace.catalog.models import Category, Material, Product, product_materials
@@ -524,14 +523,7 @@ def _load_products(ids: list[int]) -> list[Product]:
     if not ids:
         return []
     products = db.session.scalars(
-        sa.select(Product)
-        .where(Product.id.in_(ids))
-        .options(
-            joinedload(Product.supplier),
-            selectinload(Product.materials),
-            selectinload(Product.price_tiers),
-            selectinload(Product.images),
-        )
+        sa.select(Product).where(Product.id.in_(ids)).options(*cards.load_options())
     ).unique()
     by_id = {p.id: p for p in products}
     # The index is the filter; this is the last guard that nothing hidden is ever shown.
