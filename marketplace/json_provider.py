@@ -3,9 +3,9 @@
 Search results are mostly stored JSON (the index's cards) read back and sent on: with
 the standard library's encoder that cost more than the search's own SQL on a small
 page. orjson encodes in a fraction of the time (request bodies are still read by the
-standard library). Keys keep their
-order (the facets come most frequent first); text is sent as UTF-8; dates, ``Decimal``
-and the rest are sent as Flask's own provider sends them.
+standard library). Keys keep their order (the facets come most frequent first); text is
+sent as UTF-8; dates, ``Decimal`` and the rest are sent as Flask's own provider sends
+them.
 """
 
 from __future__ import annotations

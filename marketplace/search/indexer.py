@@ -156,23 +156,17 @@ def rebuild_all(*, connection: Connection | None = None) -> int:
         )
         # Building an index once at the end is much faster than updating it row by row:
         # drop the secondary indexes (as the migrations made them) and make them again.
-        rebuilt_indexes = list(
-            conn.scalars(
-                sa.text(
-                    "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                    "AND tablename IN ('search_fts_docs', 'search_fts_prices') "
-                    "AND indexname NOT LIKE 'pk\\_%'"
-                )
-            )
-        )
-        for name in conn.scalars(
+        secondary = conn.execute(
             sa.text(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() "
                 "AND tablename IN ('search_fts_docs', 'search_fts_prices') "
                 "AND indexname NOT LIKE 'pk\\_%'"
             )
-        ):
+        ).all()
+        for name, definition in secondary:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
+            rebuilt_indexes.append(definition)
     else:
         for table in (fts, fts_tags, prices, cards, docs, words, supplier_fts):
             conn.execute(table.delete())
