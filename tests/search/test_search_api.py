@@ -10,6 +10,8 @@ import pytest
 from marketplace.catalog import services
 from marketplace.catalog.models import ProductStatus
 from marketplace.extensions import db
+from marketplace.search import counting as search_counting
+from marketplace.search import paging as search_paging
 from marketplace.search import services as search_services
 from marketplace.suppliers.models import SupplierStatus
 from tests.catalog.support import make_product
@@ -233,7 +235,7 @@ def test_total_beyond_the_exact_limit_is_flagged(api, app, catalog, monkeypatch)
     if db.session.get_bind().dialect.name == "postgresql":
         # The sampled pages (here every page) say how many match: 7, past twice the
         # limit of 3, is the estimate; the facets are the sample's.
-        monkeypatch.setattr(search_services, "SAMPLE_PERCENT", 100)
+        monkeypatch.setattr(search_counting, "SAMPLE_PERCENT", 100)
         body = search(api, limit=2)
         assert (body["total"], body["total_is_estimate"]) == (7, True)
         assert body["facets"]["verified"] == {"true": 3, "false": 4}
@@ -241,15 +243,15 @@ def test_total_beyond_the_exact_limit_is_flagged(api, app, catalog, monkeypatch)
         # A sample finding few (1 % of one page: none) leads to counting the matches,
         # up to 4 times the limit: all 7, exactly; with a factor of 1, the first 4: more
         # than the limit, still an estimate.
-        monkeypatch.setattr(search_services, "SAMPLE_PERCENT", 1)
+        monkeypatch.setattr(search_counting, "SAMPLE_PERCENT", 1)
         body = search(api, limit=2)
         assert (body["total"], body["total_is_estimate"]) == (7, False)
-        monkeypatch.setattr(search_services, "COUNT_FACTOR", 1)
+        monkeypatch.setattr(search_counting, "COUNT_FACTOR", 1)
         body = search(api, limit=2)
         assert body["total_is_estimate"] is True and body["total"] >= 4
         # Under twice the limit, the count decides: 7 of at most 10, exact.
         monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 10)
-        monkeypatch.setattr(search_services, "SAMPLE_PERCENT", 100)
+        monkeypatch.setattr(search_counting, "SAMPLE_PERCENT", 100)
         body = search(api, limit=2)
         assert (body["total"], body["total_is_estimate"]) == (7, False)
         return
@@ -404,15 +406,18 @@ def test_openapi_documents_the_search(api):
         {"material": "EVA"},
         {"sort": "moq_asc"},
         {"q": "slippers", "sort": "price_asc", "quantity": 1000},
+        {"verified": "true", "sort": "price_asc"},
+        {"q": "slippers", "verified": "false", "max_lead_time_days": 30},
     ],
 )
 def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, params):
     """Past the exact limit, levels are walked through the rank-key index a few rows at a
     time (then the GIN index finds the rest): the order and the pages do not change."""
     exact = search(api, limit=100, **params)
+    assert ids(exact)  # something to order and page
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 1)
-    monkeypatch.setattr(search_services, "COUNT_FACTOR", 1)
-    monkeypatch.setattr(search_services, "WALK_ROWS", 2)
+    monkeypatch.setattr(search_counting, "COUNT_FACTOR", 1)
+    monkeypatch.setattr(search_paging, "WALK_ROWS", 2)
     broad = search(api, limit=100, **params)
     assert ids(broad) == ids(exact)
     assert broad["total_is_estimate"] is (exact["total"] > 1)
@@ -425,7 +430,7 @@ def test_broad_searches_order_and_page_the_same(api, app, catalog, monkeypatch, 
 )
 def test_estimates_past_the_exact_limit(api, app, catalog, monkeypatch, params, matches):
     monkeypatch.setitem(app.config, "SEARCH_EXACT_TOTAL", 2)
-    monkeypatch.setattr(search_services, "COUNT_FACTOR", 1)
+    monkeypatch.setattr(search_counting, "COUNT_FACTOR", 1)
     body = search(api, **params)
     assert body["total_is_estimate"] is True
     assert body["total"] >= 3

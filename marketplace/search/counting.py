@@ -1,0 +1,278 @@
+"""A search's ``total`` and facets: exact up to ``SEARCH_EXACT_TOTAL`` matches, estimated
+beyond (``total_is_estimate``).
+
+PostgreSQL first counts the matches in a fixed random ``SAMPLE_PERCENT`` of the index's
+pages (``TABLESAMPLE SYSTEM ... REPEATABLE``: the same pages every time, so the estimate
+does not change from one page of results to the next). When that says more than
+``ESTIMATE_MARGIN`` times the exact limit match, the total is the estimate and the facets
+are the sample's, scaled: a broad search reads a few thousand sampled rows, not ten
+thousand matches. Otherwise every match is read once, up to ``COUNT_FACTOR`` times the
+limit, in one statement that also sorts them and returns the page asked for: the counts
+and the page cost one pass over the matches, not two. (A LIMIT the planner expects to
+reach would have it start a scan that stops early, a sequential scan say, which for a
+misjudged filter reads the whole table: hence the room above the limit.)
+
+SQLite reads the first ``SEARCH_EXACT_TOTAL + 1`` matches in the driving index's order,
+which its estimate needs; FTS5 counts the rest. Its page is read on its own (FTS5 hands
+out matches in rank order and stops after the page).
+
+The material facet: PostgreSQL reads it off the matches' filter tokens (``mat...`` in
+``tags``), SQLite joins the matches to ``product_materials``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.sql.util import ClauseAdapter
+
+from marketplace.catalog.models import Category, Material, product_materials
+from marketplace.extensions import db
+from marketplace.search import text
+from marketplace.search.models import docs, fts, fts_tags
+from marketplace.search.query import SearchQuery
+
+DEFAULT_EXACT_TOTAL = 10_000
+SAMPLE_PERCENT = 0.5
+SAMPLE_SEED = 590
+ESTIMATE_MARGIN = 2
+COUNT_FACTOR = 4
+
+# The kinds of the rows of a counting statement.
+_CATEGORY, _VERIFIED, _MATERIAL, _LAST, _MATERIAL_NAME, _PAGE = range(6)
+
+
+def exact_limit() -> int:
+    return int(current_app.config.get("SEARCH_EXACT_TOTAL", DEFAULT_EXACT_TOTAL))
+
+
+def facet_dict(by_category, by_material, by_verified) -> dict[str, dict[str, int]]:
+    return {
+        "category": dict(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "material": dict(sorted(by_material.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "verified": {"true": by_verified.get(True, 0), "false": by_verified.get(False, 0)},
+    }
+
+
+@dataclass
+class PageRequest:
+    """The page to find along with the counts: its sort ``keys`` (expressions on the
+    matching rows, descending or not; the last one unique), the keyset ``after`` which it
+    starts (a cursor's values) and how many rows."""
+
+    keys: list[tuple[Any, bool]]
+    after: list[Any] | None
+    need: int
+
+
+@dataclass
+class Counts:
+    facets: dict[str, dict[str, int]]
+    total: int
+    estimated: bool
+    # The page (product id, then its key values), when the counting read every match.
+    page: list[tuple] | None = None
+
+
+def count(query: SearchQuery, page: PageRequest | None = None) -> Counts:
+    """The facets and the total of ``query``, and (PostgreSQL, when every match was read)
+    the ``page`` asked for."""
+    cap = exact_limit()
+    estimate = None
+    if query.postgresql:
+        counts, found = _count_sample(query)
+        estimate = round(found * 100 / SAMPLE_PERCENT)
+        if estimate > ESTIMATE_MARGIN * cap:
+            return Counts(_scaled(counts, found, estimate), estimate, True)
+    limit = (COUNT_FACTOR if query.postgresql else 1) * cap + 1
+    counts, counted, last, rows = _count_matches(query, limit, page if query.postgresql else None)
+    if counted < limit:
+        return Counts(facet_dict(*counts), counted, False, rows)
+    if estimate is None:
+        estimate = _sqlite_estimate(query, last, counted)
+    estimate = max(estimate, counted)
+    return Counts(_scaled(counts, counted, estimate), estimate, True)
+
+
+def _facet_columns(query: SearchQuery) -> list[Any]:
+    columns = [docs.c.product_id, docs.c.category_id, docs.c.is_verified]
+    if query.postgresql:
+        columns.append(docs.c.tags)
+    return columns
+
+
+def _count_sample(query: SearchQuery) -> tuple[tuple[dict, dict, dict], int]:
+    """PostgreSQL: the facet counts of the matches among the sampled pages, and how many
+    there were."""
+    sampled = sa.tablesample(
+        docs,
+        sa.func.system(SAMPLE_PERCENT),
+        name="sampled",
+        seed=sa.literal_column(str(SAMPLE_SEED)),
+    )
+    matches = ClauseAdapter(sampled).traverse(query.source(*_facet_columns(query)))
+    counts, found, _, _ = _run(query, matches.cte("matches"))
+    return counts, found
+
+
+def _count_matches(
+    query: SearchQuery, limit: int, page: PageRequest | None
+) -> tuple[tuple[dict, dict, dict], int, Any, list[tuple] | None]:
+    """The facet counts of the first ``limit`` matches (in the driving index's order on
+    SQLite), how many there were, (SQLite) the last one's driving rowid, and the
+    ``page`` among them."""
+    columns = _facet_columns(query)
+    if not query.postgresql:
+        columns.append(query.driving_rowid.label("position"))
+    keys = []
+    if page is not None:
+        keys = [expr.label(f"key{i}") for i, (expr, _) in enumerate(page.keys)]
+    matches = query.source(*columns, *keys)
+    if not query.postgresql:
+        matches = matches.order_by(query.driving_rowid)
+    matches = matches.limit(limit).cte("matches").prefix_with("MATERIALIZED")
+    return _run(query, matches, page)
+
+
+def _after(matches, page: PageRequest):
+    """The rows of ``matches`` past ``page.after`` in the order of ``page.keys`` (the
+    keys may go in different directions: relevance is level up, rank key down)."""
+    condition = None
+    for i in reversed(range(len(page.keys))):
+        column, descending = matches.c[f"key{i}"], page.keys[i][1]
+        value = sa.literal(page.after[i])
+        beyond = column < value if descending else column > value
+        if condition is not None:
+            beyond = sa.or_(beyond, sa.and_(column == value, condition))
+        condition = beyond
+    return condition
+
+
+def _page_select(matches, page: PageRequest):
+    keys = [matches.c[f"key{i}"] for i in range(len(page.keys))]
+    rows = sa.select(matches.c.product_id, *keys)
+    if page.after is not None:
+        rows = rows.where(_after(matches, page))
+    order = [k.desc() if d else k.asc() for k, (_, d) in zip(keys, page.keys, strict=True)]
+    rows = rows.order_by(*order).limit(page.need).subquery("page")
+    # One shape for every row of the statement: kind, label, number, two keys.
+    padded = [sa.cast(c, sa.Numeric) for c in list(rows.c)[1:]]
+    padded += [sa.cast(sa.null(), sa.Numeric)] * (2 - len(padded))
+    return sa.select(sa.literal(_PAGE), sa.cast(sa.null(), sa.String), rows.c.product_id, *padded)
+
+
+def _run(
+    query: SearchQuery, matches, page: PageRequest | None = None
+) -> tuple[tuple[dict, dict, dict], int, Any, list[tuple] | None]:
+    """Per category, material and verification, the rows of ``matches`` (a CTE); their
+    number; the highest ``position`` (SQLite); the ``page`` among them. One statement."""
+    verified = sa.case((matches.c.is_verified, "true"), else_="false")
+    no_key = [sa.cast(sa.null(), sa.Numeric)] * 2
+    parts = [
+        sa.select(sa.literal(_CATEGORY), Category.slug, sa.func.count(), *no_key)
+        .select_from(matches)
+        .join(Category, Category.id == matches.c.category_id)
+        .group_by(Category.slug),
+        sa.select(sa.literal(_VERIFIED), verified, sa.func.count(), *no_key).group_by(verified),
+    ]
+    if query.postgresql:
+        # The materials are filter tokens of the matches ("mateva"); their names come
+        # with the counts.
+        tag = sa.func.unnest(matches.c.tags).table_valued("tag").render_derived("tags")
+        parts += [
+            sa.select(sa.literal(_MATERIAL), tag.c.tag, sa.func.count(), *no_key)
+            .select_from(matches)
+            .join(tag, sa.true())
+            .where(tag.c.tag.startswith("mat"))
+            .group_by(tag.c.tag),
+            sa.select(sa.literal(_MATERIAL_NAME), Material.name, sa.literal(0), *no_key),
+        ]
+    else:
+        # LEFT JOINs: SQLite keeps their order, the matches first, then one primary-key
+        # look-up each (as inner joins it may walk all product_materials rows instead).
+        parts += [
+            sa.select(sa.literal(_MATERIAL), Material.name, sa.func.count(), *no_key)
+            .select_from(matches)
+            .outerjoin(product_materials, product_materials.c.product_id == matches.c.product_id)
+            .outerjoin(Material, Material.id == product_materials.c.material_id)
+            .group_by(Material.name),
+            sa.select(
+                sa.literal(_LAST),
+                sa.cast(sa.null(), sa.String),
+                sa.func.max(matches.c.position),
+                *no_key,
+            ),
+        ]
+    if page is not None:
+        parts.append(_page_select(matches, page))
+    by_category, by_verified, by_material, names = {}, {}, {}, {}
+    last, rows = None, [] if page is not None else None
+    for kind, label, number, *keys in db.session.execute(sa.union_all(*parts)):
+        if kind == _CATEGORY:
+            by_category[label] = number
+        elif kind == _VERIFIED:
+            by_verified[label == "true"] = number
+        elif kind == _MATERIAL:
+            by_material[label] = number
+        elif kind == _MATERIAL_NAME:
+            names[text.tag("mat", label)] = label
+        elif kind == _LAST:
+            last = number
+        else:
+            rows.append((number, *_key_values(keys, page)))
+    by_material.pop(None, None)  # matches without materials (the outer join)
+    if query.postgresql:
+        by_material = {names[t]: n for t, n in by_material.items() if t in names}
+    if rows is not None:
+        rows.sort(key=lambda row: _sort_key(row[1:], page))
+    return (by_category, by_material, by_verified), sum(by_category.values()), last, rows
+
+
+def _key_values(keys: list, page: PageRequest) -> list:
+    """The page's key values as their columns give them (the statement hands out every
+    key as a numeric)."""
+    values = []
+    for value, (expr, _) in zip(keys, page.keys, strict=False):
+        if isinstance(value, Decimal) and isinstance(expr.type, sa.Integer):
+            value = int(value)
+        values.append(value)
+    return values
+
+
+def _sort_key(values: list, page: PageRequest) -> tuple:
+    """Python's order of a page row (UNION ALL keeps no order): each key, negated when
+    the sort is descending."""
+    return tuple(-v if d else v for v, (_, d) in zip(values, page.keys, strict=False))
+
+
+def _scaled(counts, sampled: int, estimate: int) -> dict[str, dict[str, int]]:
+    """The facets of a sample of ``sampled`` matches, scaled to ``estimate`` matches."""
+    scale = estimate / sampled
+
+    def scaled(values):
+        return {k: max(1, round(v * scale)) for k, v in values.items()}
+
+    return facet_dict(*map(scaled, counts))
+
+
+def _sqlite_estimate(query: SearchQuery, last_rowid: int, sampled: int) -> int:
+    """How many products match, past the exact limit (SQLite)."""
+    if not (query.fts_text or query.fts_tags):
+        # The sample is the first matches by product id: scale by the share of ids read.
+        low, high = db.session.execute(
+            sa.select(sa.func.min(docs.c.product_id), sa.func.max(docs.c.product_id))
+        ).one()
+        return round(sampled * (high - low + 1) / max(1, last_rowid - low + 1))
+    # FTS5 counts its own matches fast; filters on other columns pass the share they
+    # passed in the sample.
+    table = fts if query.fts_text else fts_tags
+    match = sa.literal_column(table.name).op("MATCH")(query.fts5_expression())
+    everything = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(match))
+    read = db.session.scalar(
+        sa.select(sa.func.count()).select_from(table).where(match, table.c.rowid <= last_rowid)
+    )
+    return round(everything * sampled / max(1, read))
