@@ -263,8 +263,13 @@ def _sqlite_estimate(query: SearchQuery, last_rowid: int, sampled: int) -> int:
     """How many products match, past the exact limit (SQLite)."""
     if not (query.fts_text or query.fts_tags):
         # The sample is the first matches by product id: scale by the share of ids read.
+        # Two subqueries: SQLite answers a lone min() or max() from the index's end, but
+        # scans the whole table for both in one SELECT.
         low, high = db.session.execute(
-            sa.select(sa.func.min(docs.c.product_id), sa.func.max(docs.c.product_id))
+            sa.select(
+                sa.select(sa.func.min(docs.c.product_id)).scalar_subquery(),
+                sa.select(sa.func.max(docs.c.product_id)).scalar_subquery(),
+            )
         ).one()
         return round(sampled * (high - low + 1) / max(1, last_rowid - low + 1))
     # FTS5 counts its own matches fast; filters on other columns pass the share they
