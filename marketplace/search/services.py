@@ -98,11 +98,10 @@ def _search(args: Mapping[str, Any]) -> _Page:
     if query.postgresql:
         # Room for exact bitmaps: with the default 4 MB, ANDing a common word's million
         # matches with a filter goes lossy and rechecks every row of every page. No JIT:
-        # compiling a search's statement (~20 ms) costs more than it saves.
-        db.session.connection().exec_driver_sql(
-            "SELECT set_config('work_mem', %(work_mem)s, true), set_config('jit', 'off', true)",
-            {"work_mem": current_app.config.get("SEARCH_WORK_MEM", "32MB")},
-        )
+        # compiling a search's statement (~20 ms) costs more than it saves. And while
+        # counting, only bitmap scans (see counting.py).
+        _settings(work_mem=current_app.config.get("SEARCH_WORK_MEM", "32MB"), jit="off")
+        _settings(**counting.PLANNER_SETTINGS)
 
     # PostgreSQL finds the page with the counts when they read every match.
     wanted = None
@@ -121,6 +120,9 @@ def _search(args: Mapping[str, Any]) -> _Page:
     # Each row: the product id, then its sort keys (the cursor's values).
     rows = counts.page
     small = counts.total <= counting.exact_limit()
+    if rows is None and query.postgresql:
+        # A walk of the sort's index: the scans the counts went without.
+        _settings(**dict.fromkeys(counting.PLANNER_SETTINGS, "on"))
     if rows is None and sort == "relevance":
         rows = paging.relevance_page(query, limit + 1, cursor, small=small)
     elif rows is None:
@@ -134,6 +136,12 @@ def _search(args: Mapping[str, Any]) -> _Page:
         next_cursor = encode_cursor(values, salt=f"search:{sort}")
     ids = [row[0] for row in rows[:limit]]
     return _Page(ids, next_cursor, counts.total, counts.estimated, counts.facets, query)
+
+
+def _settings(**settings: str) -> None:
+    """PostgreSQL: set these for the rest of the transaction (one statement)."""
+    calls = ", ".join(f"set_config('{name}', %({name})s, true)" for name in settings)
+    db.session.connection().exec_driver_sql(f"SELECT {calls}", settings)
 
 
 def _load_products(ids: list[int]) -> list[Product]:
