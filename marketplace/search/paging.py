@@ -25,7 +25,7 @@ from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import decode_cursor
 from marketplace.search.models import docs, fts_tags, prices
-from marketplace.search.query import LEVELS, SearchQuery
+from marketplace.search.query import LEVELS, SearchQuery, as_float
 
 # PostgreSQL: how far a level walks the rank-key index before it asks the GIN index for
 # the rest (a level that has not filled a page by then is sparse).
@@ -69,7 +69,7 @@ def order_for(query: SearchQuery, sort: str) -> Order:
         return Order([(query.rank, True)], where=query.rank_where)
     if sort == "price_asc" and query.at_quantity:
         q = query.args["quantity"]
-        price = prices.c.unit_price if query.postgresql else sa.cast(prices.c.unit_price, sa.Float)
+        price = prices.c.unit_price if query.postgresql else as_float(prices.c.unit_price)
         return Order(
             [(price, False), (prices.c.product_id, False)],
             table=prices,

@@ -35,6 +35,14 @@ from marketplace.search.models import (
 
 LEVELS = range(len(LEVEL_COLUMNS))
 
+
+def as_float(expr):
+    """SQLite: a price column as Python floats, in SQL still the bare column (a CAST
+    would keep its index from ordering and bounding the rows: every price-sorted page
+    would sort all its matches)."""
+    return sa.type_coerce(expr, sa.Float)
+
+
 _KNOWN_WORDS = sa.select(words.c.word).where(
     words.c.word.in_(sa.bindparam("words", expanding=True))
 )
@@ -132,7 +140,7 @@ class SearchQuery:
         """The unit price that applies at ``quantity`` (the joined tier row), else at the
         MOQ."""
         expr = prices.c.unit_price if self.at_quantity else docs.c.moq_price
-        return expr if self.postgresql else sa.cast(expr, sa.Float)
+        return expr if self.postgresql else as_float(expr)
 
     def _price_value(self, value):
         return Decimal(value) if self.postgresql else float(value)
