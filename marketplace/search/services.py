@@ -99,9 +99,12 @@ def _search(args: Mapping[str, Any]) -> _Page:
         # Room for exact bitmaps: with the default 4 MB, ANDing a common word's million
         # matches with a filter goes lossy and rechecks every row of every page. No JIT:
         # compiling a search's statement (~20 ms) costs more than it saves. And while
-        # counting, only bitmap scans (see counting.py).
-        _settings(work_mem=current_app.config.get("SEARCH_WORK_MEM", "32MB"), jit="off")
-        _settings(**counting.PLANNER_SETTINGS)
+        # counting, only bitmap scans (see counting.py). One statement.
+        _settings(
+            work_mem=current_app.config.get("SEARCH_WORK_MEM", "32MB"),
+            jit="off",
+            **counting.PLANNER_SETTINGS,
+        )
 
     # PostgreSQL finds the page with the counts when they read every match.
     wanted = None
@@ -114,15 +117,16 @@ def _search(args: Mapping[str, Any]) -> _Page:
         if wanted is not None:
             wanted.keys = _page_keys(query, sort)  # the words changed
         counts = counting.count(query, wanted)
+    if query.postgresql:
+        # The counts are read: the page's walk of the sort's index, and whatever else
+        # the request runs in this transaction, plan with every scan again.
+        _settings(**dict.fromkeys(counting.PLANNER_SETTINGS, "on"))
     if counts.total == 0:
         return _Page([], None, 0, False, counts.facets, query)
 
     # Each row: the product id, then its sort keys (the cursor's values).
     rows = counts.page
     small = counts.total <= counting.exact_limit()
-    if rows is None and query.postgresql:
-        # A walk of the sort's index: the scans the counts went without.
-        _settings(**dict.fromkeys(counting.PLANNER_SETTINGS, "on"))
     if rows is None and sort == "relevance":
         rows = paging.relevance_page(query, limit + 1, cursor, small=small)
     elif rows is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+import sqlalchemy as sa
 
 from marketplace.catalog import services
 from marketplace.catalog.models import ProductStatus
@@ -478,3 +479,18 @@ def test_forged_cursor_is_422_even_when_nothing_matches(api, catalog):
         response = api.get(f"{URL}?{urlencode({**params, 'cursor': 'W10.forged'})}")
         assert response.status_code == 422
         assert response.json["errors"] == {"cursor": ["Invalid cursor."]}
+
+
+def test_a_search_gives_the_planner_back_every_scan(app, catalog):
+    """PostgreSQL counts with bitmap scans only; the page and whatever the request runs
+    after the search in its transaction (the pages' templates) may use any scan again."""
+    with app.test_request_context():
+        body = search_services.search_cards({"q": "slippers"})
+        assert ids(body)
+        if db.session.get_bind().dialect.name == "postgresql":
+            settings = db.session.execute(
+                sa.text(
+                    "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')"
+                )
+            ).one()
+            assert tuple(settings) == ("on", "on")
