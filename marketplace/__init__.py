@@ -36,12 +36,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from marketplace import database
+    from marketplace import database, transaction
     from marketplace.extensions import babel, db, limiter, migrate
     from marketplace.i18n import select_locale
 
     db.init_app(app)
     database.configure_engines(app)
+    transaction.install_listeners()
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
