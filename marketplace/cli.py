@@ -7,6 +7,7 @@ import os
 import click
 from flask import Flask
 
+from marketplace import transaction
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
@@ -26,7 +27,7 @@ def create_admin_command(email: str, name: str) -> None:
     )
     try:
         user = services.create_admin(email, password, name)
-        db.session.commit()
+        transaction.commit()
     except DomainError as exc:
         db.session.rollback()
         details = "; ".join(
@@ -51,13 +52,18 @@ def seed_demo_command(force: bool) -> None:
         )
 
     summary = seed_demo()
-    db.session.commit()
+    transaction.commit()  # and the jobs it queued (reindexing, figures) run after it
     click.echo(summary)
 
 
 def register_cli(app: Flask) -> None:
     from marketplace.catalog.cli import catalog_cli
+    from marketplace.jobs.cli import jobs_cli
 
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
+    from marketplace.storage.cli import storage_cli
+
+    app.cli.add_command(storage_cli)

@@ -10,6 +10,7 @@ from marketplace.catalog.models import (  # noqa: F401
     ProductImage,
 )
 from marketplace.inquiries.models import Inquiry, InquiryMessage  # noqa: F401
+from marketplace.jobs.models import FailedTask  # noqa: F401
 from marketplace.moderation.models import ProductCheck, ProhibitedTerm, Report  # noqa: F401
 from marketplace.notifications.models import Notification, OutboxEmail  # noqa: F401
 from marketplace.rfqs.models import RFQ, Quotation, QuotationRevision, RFQMatch  # noqa: F401

@@ -15,9 +15,12 @@ A callback that fails is logged and does not stop the others: the commit has hap
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
+from typing import Any
 
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -101,3 +104,50 @@ def _after_soft_rollback(session: Session, previous_transaction) -> None:
     # inside the request does not (its work is part of the outer transaction).
     if previous_transaction.parent is None:
         _after_rollback(session)
+
+
+# The request's commit point ----------------------------------------------------------
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a view: an unsafe request that succeeds (status below 400) is committed once,
+    then its after-commit work runs; an error rolls everything back (the error handlers
+    answer).  A commit that fails (a constraint, a lock time-out) raises into the same
+    error handlers as the view's own errors: 409, 503."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            rv = view(*args, **kwargs)
+        except BaseException:
+            rollback()
+            raise
+        if request.method not in SAFE_METHODS:
+            if _status(rv) < 400:
+                commit()
+            else:
+                rollback()
+        return rv
+
+    return wrapper
+
+
+def _status(rv: Any) -> int:
+    if isinstance(rv, tuple):
+        for item in rv[1:]:
+            if isinstance(item, int):
+                return item
+        rv = rv[0]
+    return getattr(rv, "status_code", 200)
+
+
+def wrap_views(app: Flask) -> None:
+    """Put every view of the app inside ``unit_of_work`` (``create_app``, after the
+    blueprints are registered)."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static" and not getattr(view, "_unit_of_work", False):
+            wrapped = unit_of_work(view)
+            wrapped._unit_of_work = True  # type: ignore[attr-defined]
+            app.view_functions[endpoint] = wrapped

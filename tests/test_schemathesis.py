@@ -43,8 +43,9 @@ from schemathesis.generation import GenerationMode
 # ids; this is the function it uses to build one Hypothesis test per operation.
 from schemathesis.pytest.lazy import get_all_tests
 
+from marketplace import transaction
 from marketplace.accounts import services
-from marketplace.extensions import db, limiter
+from marketplace.extensions import limiter
 from tests.factories import AdminFactory, BuyerFactory, SupplierOwnerFactory
 
 SPEC_PATH = "/api/v1/openapi.json"
@@ -125,7 +126,7 @@ def bearer_provider(principal: str) -> type:
             _token, secret = services.create_token(user, "schemathesis")
             # Commit (a savepoint inside the test's transaction): an error response rolls
             # the request's work back and must not take this user with it.
-            db.session.commit()
+            transaction.commit()
             return secret
 
         def set(self, case, data, context):

@@ -309,6 +309,9 @@ class _SourcingSeeder:
             "description": plan.description,
         }
         rfq = services.create_rfq(buyer, RFQCreateSchema().load(body), now=now, rate_limited=False)
+        # The matched suppliers' notifications now, inside the seed (their e-mails are
+        # dropped below); the job queued for after the commit then finds nobody left.
+        services.notify_matched_suppliers(rfq.id)
         matches = list(
             db.session.scalars(
                 sa.select(RFQMatch)

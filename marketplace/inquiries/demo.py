@@ -21,6 +21,7 @@ from marketplace.catalog.models import Product, ProductStatus
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.inquiries import services
+from marketplace.rfqs.metrics import refresh_supplier_metrics
 from marketplace.inquiries.models import Inquiry, InquiryMessage, Side
 from marketplace.notifications.models import OutboxEmail
 from marketplace.suppliers.models import Supplier, SupplierStatus
@@ -85,7 +86,7 @@ def load_inquiry_demo() -> Counter:
     # No demo e-mail ever leaves: drop what the services queued.
     db.session.execute(sa.delete(OutboxEmail).where(OutboxEmail.id > last_email))
     for supplier_id in {product.supplier_id for product in targets}:
-        services.refresh_response_metrics(db.session.get(Supplier, supplier_id))
+        refresh_supplier_metrics(db.session.get(Supplier, supplier_id))
     db.session.flush()
     return made
 

@@ -16,7 +16,6 @@ transaction (see marketplace.notifications).
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from marketplace import jobs
 from marketplace.accounts.models import Role, User
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Product
@@ -154,14 +154,11 @@ def supplier_members(supplier_id: int) -> list[User]:
 
 
 def refresh_response_metrics(supplier: Supplier) -> None:
-    """Recompute the supplier's response rate (marketplace.rfqs.metrics) when that module
-    is installed; it counts inquiries by ``created_at``, ``supplier_id`` and
-    ``first_response_at``."""
-    if importlib.util.find_spec("marketplace.rfqs.metrics") is None:
-        return
-    from marketplace.rfqs import metrics
+    """Recompute the supplier's response rate (marketplace.rfqs.metrics, which counts
+    inquiries by ``created_at``, ``supplier_id`` and ``first_response_at``) after the commit."""
+    from marketplace.rfqs import tasks
 
-    metrics.refresh_supplier_metrics(supplier)
+    jobs.enqueue(tasks.refresh_metrics, [supplier.id])
 
 
 # Lists ----------------------------------------------------------------------------------

@@ -14,9 +14,13 @@ or ``failed`` after ``OUTBOX_MAX_ATTEMPTS``):
    refusal of the recipient (5xx) is ``failed`` at once.  These updates name the attempt
    they belong to, so a sender whose claim was taken over cannot overwrite the new one.
 
-``send-outbox`` (``flask --app wsgi send-outbox``) runs it from cron or a timer; with
-``MAIL_SERVER`` set, each request also sends the e-mails it wrote, after its response
-(``send_after_this_request``), and the command picks up whatever that could not send.
+Who sends: the ``outbox.send`` job queued by each transaction that writes e-mails (a
+worker runs it; without a broker it runs in-process after the commit), and the
+``outbox.send_due`` job that celery beat runs every minute for retries and for rows whose
+sender died (a claim older than ``OUTBOX_CLAIM_TIMEOUT_SECONDS`` is taken over).
+``flask --app wsgi send-outbox`` does the same by hand, as a recovery command.  A worker
+killed mid-task leaves its message unacknowledged: it is delivered again, and the claim
+above keeps the e-mail from going out twice.
 """
 
 from __future__ import annotations
@@ -32,8 +36,7 @@ from email.utils import format_datetime, parseaddr
 
 import click
 import sqlalchemy as sa
-from flask import Flask, after_this_request, current_app, g, has_request_context
-from sqlalchemy import inspect
+from flask import current_app
 
 from marketplace.db import utcnow
 from marketplace.extensions import db
@@ -282,48 +285,13 @@ def send_all_due(batch_size: int | None = None) -> Counter:
             return total
 
 
-# Right after a request -----------------------------------------------------------------
-
-
-def send_after_this_request(emails: list[OutboxEmail]) -> None:
-    """With ``MAIL_SERVER`` set, send these rows once the current request's response is
-    out (after its commit). A rolled-back request has no rows to send; a failure leaves
-    them pending for ``send-outbox``; nothing here can fail the request."""
-    if not has_request_context() or not current_app.config.get("MAIL_SERVER"):
-        return
-    queued = g.get("_outbox_after_request")
-    if queued is None:
-        queued = g._outbox_after_request = []
-        after_this_request(_send_when_closed)
-    queued.extend(emails)
-
-
-def _send_when_closed(response):
-    emails = g.pop("_outbox_after_request", [])
-    # Only rows that reached the database and stayed there (a rollback makes them
-    # transient again, without an identity).
-    ids = [identity[0] for email in emails if (identity := inspect(email).identity)]
-    if ids:
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _send_in_background_of(app, ids))
-    return response
-
-
-def _send_in_background_of(app: Flask, ids: list[int]) -> None:
-    try:
-        with app.app_context():
-            send_outbox(ids=ids)
-    except Exception:  # noqa: BLE001 - the response is gone; send-outbox will retry
-        log.warning("sending after the request failed; the outbox keeps the e-mails")
-
-
 # The command ---------------------------------------------------------------------------
 
 
 @click.command("send-outbox")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=None, help="Rows per batch.")
 def send_outbox_command(batch_size: int | None) -> None:
-    """Send the pending e-mails of the outbox (run it every minute from cron or a timer)."""
+    """Send the e-mails that are due now (recovery: celery beat does this every minute)."""
     try:
         outcome = send_all_due(batch_size)
     except MailNotConfigured as exc:

@@ -34,10 +34,10 @@ def notify(
     ``kind`` names the event (``inquiry.new``, ``rfq.matched``, ``quotation.new``,
     ``quotation.accepted``, ``quotation.declined``, ``inquiry.reply``...). ``link`` is
     a site path (``/buyer/rfqs/3``); the e-mail carries it as an absolute URL when
-    ``SITE_URL`` is configured.  When ``MAIL_SERVER`` is set and this runs in a request,
-    the e-mails are also sent right after that request's response (once committed).
+    ``SITE_URL`` is configured.  When ``MAIL_SERVER`` is set, a delivery job is queued
+    for once the transaction commits (``marketplace.notifications.tasks``).
     """
-    from marketplace.notifications.sending import send_after_this_request
+    from marketplace.notifications.tasks import deliver_after_commit
 
     title = " ".join(title.split())[:TITLE_MAX]  # one line: it is also the e-mail subject
     made, emails, seen = [], [], set()
@@ -65,8 +65,7 @@ def notify(
             )
             db.session.add(outbox)
             emails.append(outbox)
-    if emails:
-        send_after_this_request(emails)
+    deliver_after_commit(emails)
     return made
 
 

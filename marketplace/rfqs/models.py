@@ -119,6 +119,8 @@ class RFQMatch(IdMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The supplier's first quotation on the RFQ (response metrics).
     first_response_at: Mapped[datetime | None]
+    # When the supplier's members were told of the RFQ (claimed once, by the job).
+    notified_at: Mapped[datetime | None]
 
     rfq: Mapped[RFQ] = relationship(back_populates="matches")
     supplier: Mapped[Supplier] = relationship()

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from limits import parse_many
 
+from marketplace import jobs
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
 from marketplace.catalog.models import Category
@@ -29,7 +30,7 @@ from marketplace.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from marketplace.extensions import db, limiter
 from marketplace.notifications.services import notify
 from marketplace.pagination import decode_cursor, encode_cursor, paginate_by_id
-from marketplace.rfqs import matching
+from marketplace.rfqs import matching, tasks
 from marketplace.rfqs.metrics import refresh_supplier_metrics
 from marketplace.rfqs.models import (
     RFQ,
@@ -358,9 +359,8 @@ def match_rfq(rfq: RFQ, *, now: datetime | None = None) -> list[RFQMatch]:
         matches.append(match)
     rfq.matched_supplier_count = len(matches)
     db.session.flush()
-    _notify_matched(rfq, fits)
-    for fit in fits:
-        refresh_supplier_metrics(fit.supplier, now=now)
+    # Telling up to RFQ_MAX_MATCHES companies (and their response figures) is a job.
+    jobs.enqueue(tasks.notify_matches, rfq.id)
     return matches
 
 
@@ -385,19 +385,40 @@ def _rfq_line(rfq: RFQ) -> str:
     )
 
 
-def _notify_matched(rfq: RFQ, fits: list[matching.Fit]) -> None:
-    members = _members([fit.supplier.id for fit in fits])
+def notify_matched_suppliers(rfq_id: int) -> int:
+    """Notify the members of each matched supplier not told yet, and refresh those
+    suppliers' response figures; returns how many suppliers were told.  Each match is
+    claimed by a conditional update, so a repeated run tells nobody twice."""
+    now = utcnow()
+    claimed = list(
+        db.session.execute(
+            sa.update(RFQMatch)
+            .where(RFQMatch.rfq_id == rfq_id, RFQMatch.notified_at.is_(None))
+            .values(notified_at=now)
+            .returning(RFQMatch.supplier_id, RFQMatch.score)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not claimed:
+        return 0
+    rfq = db.session.get(RFQ, rfq_id)
+    members = _members([supplier_id for supplier_id, _score in claimed])
     deadline = rfq.quote_deadline.strftime("%Y-%m-%d %H:%M UTC")
-    for fit in fits:
+    for supplier_id, score in sorted(claimed, key=lambda row: (-row[1], row[0])):
         notify(
-            members.get(fit.supplier.id, []),
+            members.get(supplier_id, []),
             "rfq.matched",
             f"New RFQ for your company: {rfq.title}",
             f"A buyer asks for {_rfq_line(rfq)} Quote before {deadline}. "
-            f"Fit with your catalog: {fit.score}/100.",
+            f"Fit with your catalog: {score}/100.",
             link=f"/dashboard/rfqs/{rfq.id}",
-            subject={"rfq_id": rfq.id, "supplier_id": fit.supplier.id},
+            subject={"rfq_id": rfq.id, "supplier_id": supplier_id},
         )
+    for supplier in db.session.scalars(
+        sa.select(Supplier).where(Supplier.id.in_([row[0] for row in claimed]))
+    ):
+        refresh_supplier_metrics(supplier, now=now)
+    return len(claimed)
 
 
 # Conditional updates of the RFQ row (the serialisation point) --------------------------
@@ -522,7 +543,7 @@ def submit_quotation(
     if match.first_response_at is None:
         match.first_response_at = now
         db.session.flush()
-        refresh_supplier_metrics(supplier, now=now)
+        jobs.enqueue(tasks.refresh_metrics, [supplier.id])
     db.session.flush()
     _refresh(rfq)
     _notify_buyer_of_quotation(rfq, quotation, supplier, is_new=is_new)

@@ -7,7 +7,10 @@ transaction, so the index commits or rolls back with the change itself.
 
 They are called automatically: a listener on every ORM flush collects the products,
 price tiers, suppliers (name, status, verification, response rate), certifications and
-categories that changed and reindexes what they affect. Code that changes these tables
+categories that changed and reindexes what they affect: changed products in the same
+transaction; every product of a changed supplier or category by a job once the change
+commits (``marketplace.search.tasks``: seconds later with a worker, before the response
+without one). Code that changes these tables
 with Core statements (bulk UPDATEs) must call the functions itself; ``flask search
 reindex`` rebuilds everything.
 """
@@ -25,6 +28,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from marketplace import jobs
 from marketplace.catalog.models import (
     Category,
     Material,
@@ -493,11 +497,13 @@ def _after_flush_postexec(session: Session, _context) -> None:
         return
     conn = session.connection()
     products = {i for i in pending["products"] if i is not None}
-    for supplier_id in pending["suppliers"]:
-        if supplier_id is not None:
-            reindex_supplier(supplier_id, connection=conn)
-    for category_id in pending["categories"]:
-        reindex_category(category_id, connection=conn)
+    # Every product of a supplier or a category: a job after the commit, not this request.
+    from marketplace.search import tasks
+
+    for supplier_id in sorted(i for i in pending["suppliers"] if i is not None):
+        jobs.enqueue(tasks.reindex_supplier, supplier_id)
+    for category_id in sorted(i for i in pending["categories"] if i is not None):
+        jobs.enqueue(tasks.reindex_category, category_id)
     if products:
         reindex_products(products, connection=conn)
     if pending["directory"]:

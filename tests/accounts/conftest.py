@@ -8,6 +8,7 @@ import flask
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 
@@ -56,7 +57,7 @@ def commit():
     Factories only flush; every refused request rolls the session back, which in the
     per-test transaction would silently remove rows that were merely flushed.
     """
-    db.session.commit()
+    transaction.commit()
 
 
 def count_users() -> int:

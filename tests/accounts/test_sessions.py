@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.accounts import services
 from marketplace.accounts.models import User, UserSession, UserStatus
 from marketplace.extensions import db
@@ -97,7 +98,7 @@ PRODUCTION_PROBE = textwrap.dedent(
             email="prod@importer.example", password="production slippers 1",
             name="Prod", role=Role.BUYER,
         )
-        db.session.commit()
+        transaction.commit()
     client = app.test_client()
     token = client.get("/api/v1/auth/csrf", base_url="https://localhost").json["csrf_token"]
     response = client.post(
@@ -264,7 +265,7 @@ def suspend(user_id: int) -> None:
     user = db.session.get(User, user_id)
     user.status = UserStatus.SUSPENDED
     services.end_all_access(user)
-    db.session.commit()
+    transaction.commit()
 
 
 def test_suspension_ends_sessions_and_tokens_on_the_next_request(app, login_as):

@@ -40,13 +40,13 @@ from typing import Any
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from marketplace import transaction
 from marketplace.accounts import services
 from marketplace.accounts.models import ApiToken, User
 from marketplace.catalog import exporter
 from marketplace.catalog import images as product_images
 from marketplace.catalog.models import Product, ProductImage, ProductStatus
 from marketplace.db import utcnow
-from marketplace.extensions import db
 from marketplace.suppliers.models import Supplier, SupplierStatus
 from tests.catalog.conftest import product_payload
 from tests.catalog.support import make_product
@@ -114,7 +114,7 @@ def png_bytes() -> bytes:
 def add_image(product: Product) -> ProductImage:
     upload = FileStorage(io.BytesIO(png_bytes()), filename="photo.png")
     image = product_images.add_image(product, upload)
-    db.session.commit()
+    transaction.commit()
     return image
 
 
@@ -171,7 +171,7 @@ class World:
         """Published before the admins suspended the company (submitting is closed now)."""
         product = make_product(self.suspended, sku="S-PUBLISHED")
         product.status, product.published_at = ProductStatus.PUBLISHED, utcnow()
-        db.session.commit()
+        transaction.commit()
         return product
 
 
@@ -191,7 +191,7 @@ def build_world() -> World:
     token_x, _secret = services.create_token(users["buyer_x"], "buyer X's ERP")
     spare = UserFactory()
     staff_to_remove = SupplierStaffFactory(supplier=supplier_a)
-    db.session.commit()
+    transaction.commit()
     return World(users, supplier_a, supplier_b, suspended, spare, token_x, staff_to_remove)
 
 

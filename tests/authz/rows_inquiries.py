@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from marketplace import transaction
 from marketplace.extensions import db
 from marketplace.inquiries import services
 from marketplace.inquiries.models import Inquiry, InquiryMessage, Side
@@ -47,7 +48,7 @@ def make_inquiry(world: World, *, closed: bool = False) -> Inquiry:
     )
     if closed:
         services.close_inquiry(inquiry, world.users["buyer_x"], Side.BUYER)
-    db.session.commit()
+    transaction.commit()
     return inquiry
 
 
@@ -79,7 +80,7 @@ def suspended_inquiry(world: World) -> Inquiry:
                 inquiry_id=inquiry.id, sender_id=buyer.id, sender_side=Side.BUYER, body="Hi"
             )
         )
-        db.session.commit()
+        transaction.commit()
         return inquiry
 
     return world.memo("suspended_inquiry", make)
@@ -88,7 +89,7 @@ def suspended_inquiry(world: World) -> Inquiry:
 def notification_x(world: World):
     def make():
         (notification,) = notify([world.users["buyer_x"]], "test.hello", "Hello buyer X")
-        db.session.commit()
+        transaction.commit()
         return notification
 
     return world.memo("notification_x", make)

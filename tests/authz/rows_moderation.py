@@ -10,6 +10,7 @@ product, a prohibited term, a suspended buyer.
 
 from __future__ import annotations
 
+from marketplace import transaction
 from marketplace.accounts.models import UserStatus
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.extensions import db
@@ -64,7 +65,7 @@ def verification_a(world: World):
             evidence="Licence photo.",
             requested_by=world.users["owner_a"],
         )
-        db.session.commit()
+        transaction.commit()
         return request
 
     return world.memo("moderation:verification", make)
@@ -78,7 +79,7 @@ def report_x(world: World) -> Report:
             target_id=world.published_a.id,
             reason="Looks like a counterfeit.",
         )
-        db.session.commit()
+        transaction.commit()
         return report
 
     return world.memo("moderation:report", make)
@@ -88,7 +89,7 @@ def term(world: World) -> ProhibitedTerm:
     def make() -> ProhibitedTerm:
         entry = ProhibitedTerm(term="Slipper King", term_normalized="slipper king")
         db.session.add(entry)
-        db.session.commit()
+        transaction.commit()
         return entry
 
     return world.memo("moderation:term", make)

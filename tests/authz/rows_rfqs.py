@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from marketplace import transaction
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.rfqs.models import RFQ, Quotation, RFQMatch
@@ -62,7 +63,7 @@ def rfq_matched_to_suspended(world: World) -> RFQ:
         world.published_a  # noqa: B018
         rfq = post_rfq(world.users["buyer_x"], title="Matched before the suspension")
         db.session.add(RFQMatch(rfq_id=rfq.id, supplier_id=world.suspended.id, score=50))
-        db.session.commit()
+        transaction.commit()
         return rfq
 
     return world.memo("rfqs:suspended-match", make)
@@ -75,7 +76,7 @@ def closed_rfq(world: World) -> RFQ:
         world.published_a  # noqa: B018
         rfq = post_rfq(world.users["buyer_x"], title="Deadline passed")
         rfq.quote_deadline = utcnow() - timedelta(hours=1)
-        db.session.commit()
+        transaction.commit()
         return rfq
 
     return world.memo("rfqs:closed", make)

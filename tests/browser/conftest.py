@@ -19,6 +19,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from config import TestingConfig
+from marketplace import transaction
 from tests.databases import drop_database, fresh_database_url
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
@@ -126,7 +127,7 @@ def make_user(live_app):
                 company_name=company_name
                 or (f"Neikeng Test Factory {uuid.uuid4().hex[:6]}" if role == "supplier" else None),
             )
-            db.session.commit()
+            transaction.commit()
             user_id = user.id
             db.session.remove()
         return {"email": email, "password": password, "id": user_id}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from marketplace import transaction
+
 ADMIN_PASSWORD = "browser-admin-password-1"
 
 
@@ -25,7 +27,7 @@ def submitted_product(live_app, owner_id: int) -> dict:
         )
         product = services.create_product(owner.supplier, data)
         services.submit_product(product)
-        db.session.commit()
+        transaction.commit()
         result = {"id": product.id, "name": product.name}
         db.session.remove()
     return result
@@ -38,7 +40,7 @@ def make_admin(live_app) -> dict:
     email = f"admin-{uuid.uuid4().hex[:8]}@browser.example"
     with live_app.test_request_context():
         services.create_admin(email, ADMIN_PASSWORD, "Browser Admin")
-        db.session.commit()
+        transaction.commit()
         db.session.remove()
     return {"email": email, "password": ADMIN_PASSWORD}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from marketplace import transaction
+
 
 def publish_product(live_app, owner_id: int) -> str:
     """A published EVA clog in the owner's catalog (as an admin would approve it)."""
@@ -30,7 +32,7 @@ def publish_product(live_app, owner_id: int) -> str:
             ],
         )
         name = owner.supplier.name
-        db.session.commit()
+        transaction.commit()
         assert product.id
         db.session.remove()
     return name

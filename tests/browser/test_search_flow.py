@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from marketplace import transaction
 from tests.catalog.conftest import product_payload
 
 
@@ -49,7 +50,7 @@ def publish_products(live_app, supplier_id: int, token: str) -> dict[str, int]:
             services.submit_product(product)
             services.approve_product(product)
             ids[key] = product.id
-        db.session.commit()
+        transaction.commit()
         db.session.remove()
     return ids
 

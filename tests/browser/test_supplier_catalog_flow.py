@@ -2,6 +2,8 @@
 
 from PIL import Image
 
+from marketplace import transaction
+
 
 def add_staff(live_app, owner_id: int) -> dict:
     from marketplace.accounts.models import User
@@ -16,7 +18,7 @@ def add_staff(live_app, owner_id: int) -> dict:
             name="Lin Xiaohong",
             password="browser-staff-password-1",
         )
-        db.session.commit()
+        transaction.commit()
         result = {"email": staff.email, "password": "browser-staff-password-1"}
         db.session.remove()
     return result

@@ -8,6 +8,7 @@ import io
 import sqlalchemy as sa
 from PIL import Image
 
+from marketplace import transaction
 from marketplace.catalog import services
 from marketplace.catalog.models import PriceTier, Product, ProductImage, ProductStatus
 from marketplace.catalog.schemas import ProductInputSchema
@@ -30,7 +31,7 @@ def catalog_rows() -> tuple[int, int, int]:
 def commit() -> None:
     """Commit set-up data (a savepoint of the test's transaction): an error response rolls
     the session back, and would otherwise take uncommitted set-up rows with it."""
-    db.session.commit()
+    transaction.commit()
 
 
 def make_product(supplier, status: ProductStatus = ProductStatus.DRAFT, **overrides) -> Product:

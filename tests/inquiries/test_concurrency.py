@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, InquiryMessage
 from tests.factories import BuyerFactory, SupplierOwnerFactory, SupplierStaffFactory
@@ -23,7 +24,7 @@ def world(app):
         owner = SupplierOwnerFactory()
         staff = [SupplierStaffFactory(supplier=owner.supplier) for _ in range(MEMBERS - 1)]
         buyer = BuyerFactory()
-        db.session.commit()
+        transaction.commit()
         return buyer.email, owner.supplier_id, [owner.email, *(s.email for s in staff)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.demo import load_demo_data
 from marketplace.extensions import db
 from marketplace.inquiries.demo import PLAN, load_inquiry_demo
@@ -20,7 +21,7 @@ def test_demo_inquiries_in_every_state_once(app):
     emails_before = count(OutboxEmail)
 
     report = load_demo_data(supplier_limit=4, products_per_supplier=2)
-    db.session.commit()
+    transaction.commit()
     made = {
         key.removeprefix("inquiries "): n
         for key, n in report.sourcing.items()

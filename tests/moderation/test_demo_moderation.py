@@ -7,6 +7,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.accounts.models import Role, User
 from marketplace.audit.models import AuditEntry
 from marketplace.catalog.models import Product, ProductStatus
@@ -20,7 +21,7 @@ from marketplace.suppliers.models import Supplier, SupplierStatus, VerificationS
 
 def test_demo_moderation_data(app):
     made = load_demo_data(products_per_supplier=2).moderation  # the seed runs it last
-    db.session.commit()
+    transaction.commit()
 
     assert made["pending products"] == 6 and made["reports"] >= 2
     assert db.session.scalar(sa.select(User.id).where(User.role == Role.ADMIN)) is None

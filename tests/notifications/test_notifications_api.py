@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from marketplace import transaction
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notify
@@ -15,7 +16,7 @@ def tell(user, count: int = 1, kind: str = "test.hello") -> list[int]:
         notify([user], kind, f"Note {n}", "Body", link="/buyer", email=False)[0]
         for n in range(count)
     ]
-    db.session.commit()
+    transaction.commit()
     return [n.id for n in made]
 
 

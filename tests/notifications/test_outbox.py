@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from marketplace import transaction
 from marketplace.db import utcnow
-from marketplace.extensions import db
 from marketplace.notifications.models import OutboxStatus
 from marketplace.notifications.sending import send_all_due, send_outbox, send_outbox_command
 from marketplace.notifications.services import notify
@@ -20,7 +20,7 @@ def queue(count: int = 1, **kwargs) -> list[int]:
     """``count`` e-mails to new buyers, committed; their outbox ids."""
     users = [BuyerFactory() for _ in range(count)]
     notify(users, "test.hello", kwargs.pop("title", "Your quotation"), "Body text", **kwargs)
-    db.session.commit()
+    transaction.commit()
     return [row.id for row in outbox()[-count:]]
 
 
@@ -29,7 +29,7 @@ def make_due(*ids: int) -> None:
     for row in outbox():
         if row.id in ids:
             row.next_attempt_at = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    transaction.commit()
 
 
 def test_send_outbox_sends_each_pending_mail_once(app, smtp_server, mail_to, monkeypatch):
@@ -151,7 +151,7 @@ def test_a_mail_stuck_in_sending_is_taken_over_after_the_timeout(app, smtp_serve
             if row.id == stuck
             else timedelta(seconds=5)
         )
-    db.session.commit()
+    transaction.commit()
     mail_to(smtp_server.host, smtp_server.port)
 
     assert send_outbox()["sent"] == 1
@@ -176,7 +176,7 @@ def test_a_sender_whose_claim_was_taken_over_does_not_overwrite_the_outcome(
     # Another sender took it over and sent it (attempt 2)...
     row = outbox()[0]
     row.attempts, row.status, row.sent_at = 2, OutboxStatus.SENT, utcnow()
-    db.session.commit()
+    transaction.commit()
     # ...so the first sender's late failure report changes nothing.
     assert sending._finish(outbox_id, attempt, status=OutboxStatus.PENDING) is False
     assert outbox()[0].status == OutboxStatus.SENT
@@ -223,7 +223,7 @@ def test_notify_skips_suspended_users_and_duplicates(app):
 
     active, suspended = BuyerFactory(), BuyerFactory(status=UserStatus.SUSPENDED)
     made = notify([active, suspended, active], "test.x", "Title\nsecond line", "Body")
-    db.session.commit()
+    transaction.commit()
     assert [n.user_id for n in made] == [active.id]
     assert made[0].title == "Title second line"
     assert [r.to_address for r in outbox()] == [active.email]

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.catalog.models import ProductStatus
 from marketplace.db import utcnow
 from marketplace.extensions import db
@@ -102,7 +103,7 @@ def supplier_with_catalog(
         monthly_capacity_pairs=capacity,
         **product_overrides,
     )
-    db.session.commit()
+    transaction.commit()
     return supplier, owner
 
 
@@ -110,12 +111,12 @@ def post_rfq(buyer, **overrides):
     """An RFQ of ``buyer`` created (and matched) through the services, committed."""
     data = RFQCreateSchema().load(rfq_payload(**overrides))
     rfq = services.create_rfq(buyer, data)
-    db.session.commit()
+    transaction.commit()
     return rfq
 
 
 def quote(rfq, user, **overrides):
     data = QuotationInputSchema().load(quote_payload(**overrides))
     quotation, _created = services.submit_quotation(rfq, user, data)
-    db.session.commit()
+    transaction.commit()
     return quotation

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.audit.models import AuditEntry
 from marketplace.db import utcnow
 from marketplace.extensions import db
@@ -39,7 +40,7 @@ def quoted(buyer):
     from marketplace.rfqs import services
 
     services.withdraw_quotation(quotes["Withdrew"], companies["Withdrew"][1])
-    db.session.commit()
+    transaction.commit()
     return rfq, companies, quotes
 
 
@@ -138,7 +139,7 @@ def test_a_withdrawn_or_expired_quotation_cannot_be_accepted(quoted, buyer, logi
     assert client.post(f"/api/v1/quotations/{quotes['Withdrew'].id}/accept").status_code == 409
     expired = quotes["Third Place"]
     expired.valid_until = (utcnow() - timedelta(days=1)).date()
-    db.session.commit()
+    transaction.commit()
     response = client.post(f"/api/v1/quotations/{expired.id}/accept")
     assert response.status_code == 409
     assert "expired" in response.json["message"]
@@ -148,7 +149,7 @@ def test_a_withdrawn_or_expired_quotation_cannot_be_accepted(quoted, buyer, logi
 def test_the_buyer_may_accept_after_the_quote_deadline(quoted, buyer, login_as):
     rfq, _companies, quotes = quoted
     rfq.quote_deadline = utcnow() - timedelta(hours=2)
-    db.session.commit()
+    transaction.commit()
     assert login_as(buyer).get(f"/api/v1/rfqs/{rfq.id}").json["status"] == "closed"
     response = login_as(buyer).post(f"/api/v1/quotations/{quotes['Runner Up'].id}/accept")
     assert response.status_code == 200
@@ -158,10 +159,10 @@ def test_the_buyer_may_accept_after_the_quote_deadline(quoted, buyer, login_as):
 def test_two_accepted_quotations_on_one_rfq_are_impossible_in_the_database(quoted):
     _rfq, _companies, quotes = quoted
     quotes["Winner Co"].status = QuotationStatus.ACCEPTED
-    db.session.commit()
+    transaction.commit()
     quotes["Runner Up"].status = QuotationStatus.ACCEPTED
     with pytest.raises(sa.exc.IntegrityError):
-        db.session.commit()
+        transaction.commit()
     db.session.rollback()
 
 

@@ -15,6 +15,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.accounts import services as accounts
 from marketplace.extensions import db
 from tests.factories import BuyerFactory
@@ -35,7 +36,7 @@ def market(dedicated, suppliers: int):
         buyer = BuyerFactory()
         _token, secret = accounts.create_token(buyer, "concurrency test")
         companies = [supplier_with_catalog(f"Racing Factory {n}") for n in range(suppliers)]
-        db.session.commit()
+        transaction.commit()
         result = buyer.id, secret, [(s.id, o.id) for s, o in companies]
         db.session.remove()
     return result
@@ -158,7 +159,7 @@ def test_colleagues_quoting_at_once_leave_one_consistent_quotation(make_app):
                 password="a long enough staff password",
             )
             emails.append(staff.email)
-        db.session.commit()
+        transaction.commit()
         rfq_id = post_rfq(db.session.get(User, buyer_id)).id
         db.session.remove()
     clients = [dedicated.api() for _ in emails]

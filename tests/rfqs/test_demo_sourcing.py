@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.accounts.models import User
 from marketplace.db import utcnow
 from marketplace.demo import load_demo_data
@@ -23,7 +24,7 @@ def seeded(app):
     """The demo seed (``load_demo_data`` runs the sourcing demo after the catalog)."""
     mails_before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail))
     made = load_demo_data(products_per_supplier=2).sourcing
-    db.session.commit()
+    transaction.commit()
     made["mails before"] = mails_before
     return made
 
@@ -69,7 +70,7 @@ def test_seeding_mails_nobody_and_a_second_run_adds_nothing(app, seeded):
         db.session.scalar(sa.select(sa.func.count()).select_from(Quotation)),
     )
     again = load_sourcing_demo(app.config["DEMO_DATA_SEED"])
-    db.session.commit()
+    transaction.commit()
     assert not again
     assert before == (
         db.session.scalar(sa.select(sa.func.count()).select_from(RFQ)),

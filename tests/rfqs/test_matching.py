@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.accounts.models import UserStatus
 from marketplace.catalog.models import ProductStatus
 from marketplace.extensions import db
@@ -55,7 +56,7 @@ def catalog():
     drafts = SupplierFactory(name="Drafts Only")
     make_product(drafts, ProductStatus.DRAFT, sku="D-1")
     make_product(drafts, ProductStatus.ARCHIVED, sku="D-2")
-    db.session.commit()
+    transaction.commit()
     return made
 
 

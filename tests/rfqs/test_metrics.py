@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace import transaction
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry
@@ -74,7 +75,7 @@ def test_a_quotation_is_the_response_to_a_match(login_as):
     for company, hours in ((supplier, 3), (slow, 30)):
         match = db.session.query(RFQMatch).filter_by(rfq_id=rfq.id, supplier_id=company.id).one()
         match.created_at = utcnow() - timedelta(hours=hours)
-    db.session.commit()
+    transaction.commit()
     quote(rfq, owner)
     quote(rfq, slow_owner)
 
@@ -93,7 +94,7 @@ def test_an_unanswered_match_turns_into_a_miss_after_24_hours(app):
     assert supplier.response_rate is None  # a fresh RFQ is no failure yet
     match = db.session.query(RFQMatch).filter_by(rfq_id=rfq.id).one()
     match.created_at = utcnow() - timedelta(hours=25)
-    db.session.commit()
+    transaction.commit()
 
     seen, changed = refresh_all_metrics()
     assert seen >= 1 and changed == 1
@@ -105,7 +106,7 @@ def test_an_unanswered_match_turns_into_a_miss_after_24_hours(app):
 def test_the_cli_applies_the_sliding_window(app, days):
     supplier = SupplierFactory(response_rate=Decimal("1.000"), median_response_hours=Decimal("2"))
     inquiry(supplier, BuyerFactory(), age=timedelta(days=days))  # never answered
-    db.session.commit()
+    transaction.commit()
 
     result = app.test_cli_runner().invoke(args=["sourcing", "refresh-metrics"])
     assert result.exit_code == 0, result.output

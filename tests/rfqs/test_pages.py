@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.rfqs.models import RFQ, Quotation, QuotationStatus, RFQStatus
@@ -199,7 +200,7 @@ def test_quoting_after_the_deadline_shows_why(buyer, login_as):
     _supplier, owner = supplier_with_catalog("Late Quoter")
     rfq = post_rfq(buyer)
     rfq.quote_deadline = utcnow() - timedelta(minutes=1)
-    db.session.commit()
+    transaction.commit()
     client = login_as(owner)
     assert "The quote deadline has passed." in page(client, f"/dashboard/rfqs/{rfq.id}")
     response = client.post(f"/dashboard/rfqs/{rfq.id}", data=quote_payload(), headers=HTML)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification, OutboxEmail
@@ -113,7 +114,7 @@ def test_first_quotation_stamps_the_match_response_time(rfq, alpha):
 
 def past_deadline(rfq) -> None:
     rfq.quote_deadline = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    transaction.commit()
 
 
 def test_quoting_past_the_deadline_is_409_and_writes_nothing(rfq, alpha, login_as):
@@ -132,7 +133,7 @@ def test_quoting_past_the_deadline_is_409_and_writes_nothing(rfq, alpha, login_a
 @pytest.mark.parametrize("status", [RFQStatus.AWARDED, RFQStatus.CANCELLED])
 def test_quoting_on_a_decided_rfq_is_409(rfq, alpha, login_as, status):
     rfq.status = status
-    db.session.commit()
+    transaction.commit()
     response = login_as(alpha[1]).post(url(rfq), json=quote_payload())
     assert response.status_code == 409
     assert status.value in response.json["message"]
@@ -173,7 +174,7 @@ def test_the_eleventh_supplier_is_refused_but_the_ten_may_revise(buyer, login_as
 def test_a_suspended_company_cannot_quote(rfq, alpha, login_as):
     supplier, owner = alpha
     supplier.status = SupplierStatus.SUSPENDED
-    db.session.commit()
+    transaction.commit()
     response = login_as(owner).post(url(rfq), json=quote_payload())
     assert response.status_code == 409
     assert response.json["message"] == "Your company is suspended; it cannot quote."
@@ -260,7 +261,7 @@ def test_a_removed_staff_member_can_no_longer_quote(rfq, alpha, login_as):
     client = login_as(former)
     former.supplier_id = None
     former.company_role = None
-    db.session.commit()
+    transaction.commit()
     assert client.post(url(rfq), json=quote_payload()).status_code in (401, 403)
     assert rows() == (0, 0)
 

@@ -7,8 +7,8 @@ from datetime import timedelta, timezone
 
 import pytest
 
+from marketplace import transaction
 from marketplace.db import utcnow
-from marketplace.extensions import db
 from marketplace.rfqs.models import RFQ, RFQMatch
 from tests.factories import AdminFactory, BuyerFactory, SupplierOwnerFactory
 from tests.rfqs.support import count, iso, post_rfq, rfq_payload, supplier_with_catalog
@@ -141,7 +141,7 @@ def test_refused_rfqs_do_not_use_up_the_limit(app, buyer, login_as, monkeypatch)
 def past_deadline(rfq: RFQ) -> RFQ:
     """Time passes: the RFQ's quote deadline is now behind us."""
     rfq.quote_deadline = utcnow() - timedelta(minutes=5)
-    db.session.commit()
+    transaction.commit()
     return rfq
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from marketplace import transaction
 from marketplace.catalog.models import Product, ProductStatus
-from marketplace.extensions import db
 from marketplace.suppliers.models import Certification, SupplierStatus, VerificationStatus
 from tests.catalog.support import make_product
 from tests.factories import SupplierFactory
@@ -159,5 +159,5 @@ def catalog(db_session) -> Catalog:
         p[status.value] = make_product(verified, status, sku=f"H-{status.value}", **hidden)
     p["shadow"] = make_product(shadow, published, sku="H-shadow", **hidden)
     shadow.status = SupplierStatus.SUSPENDED
-    db.session.commit()
+    transaction.commit()
     return Catalog(verified, ocean, harbor, shadow, p)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
+from marketplace import transaction
 from marketplace.catalog import services
 from marketplace.catalog.images import add_image, delete_image
 from marketplace.extensions import db
@@ -49,17 +50,17 @@ def test_price_at_quantity_comes_from_the_tier_that_applies(api, catalog):
 def test_results_follow_product_image_and_supplier_changes(api, catalog):
     a = catalog.products["A"]
     services.update_product(a, {"price_tiers": [{"min_qty": 500, "unit_price": "0.55"}]})
-    db.session.commit()
+    transaction.commit()
     item = item_of(api, a.id, quantity=600)
     assert item["price_tiers"] == [{"min_qty": 500, "unit_price": "0.55"}]
     assert item["unit_price_at_quantity"] == "0.55"
 
     # A new photo is reviewed: the product leaves search, and comes back with it.
     image = add_image(a, FileStorage(io.BytesIO(image_bytes("PNG"))))
-    db.session.commit()
+    transaction.commit()
     assert a.id not in ids(search(api, limit=100))
     services.approve_product(a)
-    db.session.commit()
+    transaction.commit()
     shown = item_of(api, a.id)["images"]
     assert [i["id"] for i in shown] == [image.id]
     assert shown[0]["url"].endswith(image.filename)
@@ -68,13 +69,13 @@ def test_results_follow_product_image_and_supplier_changes(api, catalog):
     assert photo.status_code == 200
     delete_image(a, image.id)
     services.approve_product(a)
-    db.session.commit()
+    transaction.commit()
     assert item_of(api, a.id)["images"] == []
 
     catalog.ocean.name = "Bluewave Trading"
     catalog.ocean.verification_status = VerificationStatus.VERIFIED
     catalog.ocean.response_rate = Decimal("0.875")
-    db.session.commit()
+    transaction.commit()
     assert item_of(api, a.id)["supplier"] == {
         "id": catalog.ocean.id,
         "name": "Bluewave Trading",
@@ -87,6 +88,6 @@ def test_products_indexed_before_cards_existed_are_shown_in_full(api, catalog):
     params = {"limit": 100, "quantity": 2500}
     before = search(api, **params)
     db.session.execute(cards.delete())
-    db.session.commit()
+    transaction.commit()
     assert search(api, **params) == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(cards)) == 0

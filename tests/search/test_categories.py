@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.catalog import services
 from marketplace.extensions import db
 from marketplace.search.models import docs
@@ -39,10 +40,10 @@ def test_counts_follow_publishing_and_suspensions(api, catalog):
     draft = catalog.products["draft"]
     services.submit_product(draft)
     services.approve_product(draft)
-    db.session.commit()
+    transaction.commit()
     assert counts(api)["slides"] == 2
     catalog.ocean.status = SupplierStatus.SUSPENDED  # A (slides), D (flip-flops), T2
-    db.session.commit()
+    transaction.commit()
     found = counts(api)
     assert (found["slides"], found["flip-flops"], found["eva-slippers"]) == (1, 0, 2)
 
@@ -50,5 +51,5 @@ def test_counts_follow_publishing_and_suspensions(api, catalog):
 def test_counts_come_from_the_index(api, catalog):
     """An index row is what is counted (the products table is not read)."""
     db.session.execute(sa.delete(docs).where(docs.c.product_id == catalog.id("C")))
-    db.session.commit()
+    transaction.commit()
     assert counts(api)["bathroom-slippers"] == 0

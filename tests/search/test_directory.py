@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from marketplace import transaction
 from marketplace.catalog.models import ProductStatus
-from marketplace.extensions import db
 from marketplace.suppliers.models import Certification, SupplierStatus, VerificationStatus
 from tests.catalog.support import make_product
 from tests.factories import SupplierFactory
@@ -82,7 +82,7 @@ def directory(db_session) -> Directory:
         "Neikeng, Jinjiang",
         "Fujian",
     )
-    db.session.commit()
+    transaction.commit()
     published = ProductStatus.PUBLISHED
     make_product(s["hongda"], published, category="eva-slippers", materials=["EVA"])
     make_product(s["lianfa"], published, category="pvc-slippers", materials=["PVC"])
@@ -90,7 +90,7 @@ def directory(db_session) -> Directory:
     make_product(s["ouhai"], published, category="hotel-slippers")
     make_product(s["gone"], published, category="hotel-slippers")
     s["gone"].status = SupplierStatus.SUSPENDED  # suspended after it published
-    db.session.commit()
+    transaction.commit()
     return Directory(s)
 
 
@@ -201,14 +201,14 @@ def test_directory_follows_profile_changes(api, directory):
     ouhai = directory.suppliers["ouhai"]
     ouhai.name = "Oujiang Hospitality Footwear"
     ouhai.description = "Disposable slippers."
-    db.session.commit()
+    transaction.commit()
     assert ids(listing(api, q="oujiang")) == directory.ids("ouhai")
     assert listing(api, q="airlines")["items"] == []
     ouhai.status = SupplierStatus.SUSPENDED
-    db.session.commit()
+    transaction.commit()
     assert listing(api, q="oujiang")["items"] == []
     fresh = SupplierFactory(name="Yongxing Clogs", description="Garden clogs.")
-    db.session.commit()
+    transaction.commit()
     assert ids(listing(api, q="yongxing")) == [fresh.id]
 
 

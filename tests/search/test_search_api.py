@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.catalog import services
 from marketplace.catalog.models import ProductStatus
 from marketplace.extensions import db
@@ -298,7 +299,7 @@ def test_pages_are_stable_when_products_are_published_meanwhile(api, catalog):
     make_later = catalog.products["draft"]
     services.submit_product(make_later)
     services.approve_product(make_later)
-    db.session.commit()
+    transaction.commit()
     rest = walk(api, limit=3, cursor=first["next_cursor"])
     assert ids(first) + rest == sorted(catalog.visible, reverse=True)
 
@@ -359,28 +360,28 @@ def test_index_follows_product_and_supplier_changes(api, catalog):
     a = catalog.products["A"]
     # A reviewed field changes: back to review, out of search.
     services.update_product(a, {"name": "EVA slide sandals, new mould"})
-    db.session.commit()
+    transaction.commit()
     assert catalog.id("A") not in ids(search(api, q="eva"))
     services.approve_product(a)
-    db.session.commit()
+    transaction.commit()
     assert ids(search(api, q="mould")) == [catalog.id("A")]
     # A price change needs no review and is searchable at once.
     services.update_product(a, {"price_tiers": [{"min_qty": 500, "unit_price": "0.50"}]})
-    db.session.commit()
+    transaction.commit()
     assert catalog.id("A") in ids(search(api, max_price="0.60"))
     # Supplier renamed, suspended, reinstated.
     catalog.ocean.name = "Bluewave Trading"
-    db.session.commit()
+    transaction.commit()
     assert set(ids(search(api, q="bluewave"))) == catalog.ids("A", "D", "T2")
     catalog.ocean.status = SupplierStatus.SUSPENDED
-    db.session.commit()
+    transaction.commit()
     assert not set(ids(search(api, limit=100))) & catalog.ids("A", "D", "T2")
     catalog.ocean.status = SupplierStatus.ACTIVE
-    db.session.commit()
+    transaction.commit()
     assert catalog.ids("A", "D", "T2") <= set(ids(search(api, limit=100)))
     # An archived product leaves the index.
     services.archive_product(catalog.products["C"])
-    db.session.commit()
+    transaction.commit()
     assert search(api, q="bathroom")["items"] == []
 
 
@@ -465,7 +466,7 @@ def test_rebuilding_the_index_changes_no_answer(api, app, catalog):
     before = [search(api, limit=100, **params) for params in searches]
     directory = api.get("/api/v1/suppliers?q=harbor").json["items"]
     assert search_services.rebuild_all() == len(catalog.visible)
-    db.session.commit()
+    transaction.commit()
     assert [search(api, limit=100, **params) for params in searches] == before
     assert api.get("/api/v1/suppliers?q=harbor").json["items"] == directory
     # The command line does the same.

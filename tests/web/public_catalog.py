@@ -13,9 +13,9 @@ from decimal import Decimal
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from marketplace import transaction
 from marketplace.catalog import images, services
 from marketplace.catalog.models import Product, ProductStatus
-from marketplace.extensions import db
 from marketplace.suppliers.models import (
     Certification,
     Supplier,
@@ -206,7 +206,7 @@ def build_shop() -> Shop:
         p[status.value] = make_product(sunrise, status, sku=f"H-{status.value}", **hidden)
     p["shadow"] = make_product(shadow, published, sku="H-shadow", **hidden)
     shadow.status = SupplierStatus.SUSPENDED
-    db.session.commit()
+    transaction.commit()
     return Shop(sunrise, ocean, shadow, p)
 
 

@@ -1,6 +1,7 @@
 import pytest
 import sqlalchemy as sa
 
+from marketplace import transaction
 from marketplace.accounts.models import CompanyRole, Role, User
 from marketplace.suppliers.models import Supplier
 from tests.factories import BuyerFactory
@@ -132,7 +133,7 @@ def test_invalid_fields_are_reported_on_the_form(browser, db_session, field, val
 
 def test_duplicate_email_is_refused_whatever_the_case(browser, db_session):
     existing = BuyerFactory(email="taken@importer.example")
-    db_session.commit()  # as in real life: the existing account is committed
+    transaction.commit()  # as in real life: the existing account is committed
 
     response = browser.post(
         "/register",

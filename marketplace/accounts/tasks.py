@@ -1,0 +1,32 @@
+"""Clean-up of expired sign-in sessions and long-revoked API tokens, as a job."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from marketplace import jobs
+from marketplace.accounts.models import ApiToken, UserSession
+from marketplace.db import utcnow
+from marketplace.extensions import db
+
+
+@jobs.task("accounts.purge")
+def purge() -> dict[str, int]:
+    """Sessions past their expiry can never be used again; revoked tokens are kept
+    ``REVOKED_TOKEN_KEEP_DAYS`` for the owner's list, then dropped."""
+    now = utcnow()
+    sessions = db.session.execute(
+        sa.delete(UserSession)
+        .where(UserSession.expires_at < now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    keep = timedelta(days=current_app.config["REVOKED_TOKEN_KEEP_DAYS"])
+    tokens = db.session.execute(
+        sa.delete(ApiToken)
+        .where(ApiToken.revoked_at < now - keep)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return {"sessions": sessions, "api_tokens": tokens}
