@@ -14,6 +14,7 @@ from marketplace import transaction
 from marketplace.accounts.models import UserStatus
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.extensions import db
+from marketplace.jobs.models import FailedTask
 from marketplace.moderation import reports
 from marketplace.moderation.models import ProhibitedTerm, Report, ReportTargetType
 from marketplace.suppliers import services as supplier_services
@@ -93,6 +94,16 @@ def term(world: World) -> ProhibitedTerm:
         return entry
 
     return world.memo("moderation:term", make)
+
+
+def failed_task(world: World) -> FailedTask:
+    def make() -> FailedTask:
+        entry = FailedTask(task_name="rfqs.refresh_metrics", args=[[]], error="OperationalError")
+        db.session.add(entry)
+        transaction.commit()
+        return entry
+
+    return world.memo("moderation:failed-task", make)
 
 
 def suspended_buyer(world: World):
@@ -235,6 +246,13 @@ MATRIX: dict[tuple[str, str], Route] = {
         success="/admin/prohibited-terms",
     ),
     ("GET", "/admin/audit-log"): admin_page("/admin/audit-log"),
+    ("GET", "/admin/jobs"): admin_page("/admin/jobs"),
+    ("POST", "/admin/jobs/" + ID.format("failed_id") + "/retry"): admin_form(
+        lambda w: f"/admin/jobs/{failed_task(w).id}/retry", success="/admin/jobs"
+    ),
+    ("POST", "/admin/jobs/" + ID.format("failed_id") + "/dismiss"): admin_form(
+        lambda w: f"/admin/jobs/{failed_task(w).id}/dismiss", success="/admin/jobs"
+    ),
     # A signed-in user's reports (any role): the page form and the outcome list ------
     ("GET", "/reports"): dashboard(logged_in(200, anonymous=302), "/reports"),
     ("POST", "/reports"): dashboard(
