@@ -11,7 +11,7 @@ TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format venv translations db demo serve clean
+.PHONY: run test scaleout-test lint format venv translations db demo serve clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ format: venv
 
 test: lint translations
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# Needs PostgreSQL (SCALEOUT_DATABASE_URL) and Redis; starts the app servers, a worker, S3 and
+# SMTP itself. .ci/run runs it.
+scaleout-test: translations
+	$(BIN)/python -m pytest -m scaleout tests/scaleout -p no:cacheprovider -s -v $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache instance/*.db
