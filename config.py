@@ -90,6 +90,14 @@ class Config:
     IMAGE_MAX_EDGE = env_int("IMAGE_MAX_EDGE", 2000)
     THUMBNAIL_EDGE = env_int("THUMBNAIL_EDGE", 400)
 
+    # Uploaded-file storage: empty STORAGE_URL keeps files in UPLOAD_DIR (one machine);
+    # s3://bucket/prefix shares them between machines.  The endpoint is for S3-compatible
+    # servers (MinIO...; empty = AWS); credentials and region come from boto3's AWS_* vars.
+    STORAGE_URL = os.environ.get("STORAGE_URL", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    STORAGE_SERVE = os.environ.get("STORAGE_SERVE", "stream").strip().lower()  # or "redirect"
+    STORAGE_PRESIGN_SECONDS = env_int("STORAGE_PRESIGN_SECONDS", 300)  # redirect links' life
+
     # Bulk catalog import
     IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
     IMPORT_UPLOAD_MAX_BODY = IMPORT_MAX_BYTES + 64 * 1024
@@ -175,6 +183,7 @@ class TestingConfig(Config):
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
     RATELIMIT_STORAGE_URI = "memory://"
+    STORAGE_URL = ""  # files in the per-session UPLOAD_DIR; tests/storage swap in S3
     MAIL_SERVER = ""
     # Cheap hashing keeps hundreds of logins fast; tests that check the hashing
     # policy put the production parameters back (tests/accounts/test_passwords.py).

@@ -39,12 +39,14 @@ def register_extensions(app: Flask) -> None:
     from marketplace import database, transaction
     from marketplace.extensions import babel, db, limiter, migrate
     from marketplace.i18n import select_locale
+    from marketplace.storage import init_app as init_storage
 
     db.init_app(app)
     database.configure_engines(app)
     transaction.install_listeners()
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
+    init_storage(app)  # a bad STORAGE_URL stops the start
     babel.init_app(app, locale_selector=select_locale)
     # Models must be imported before the API spec and migrations look at the metadata.
     import marketplace.models  # noqa: F401

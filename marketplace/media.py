@@ -1,21 +1,38 @@
-"""Serving uploaded files (in production a reverse proxy may serve UPLOAD_DIR directly)."""
+"""Serving uploaded files from whichever storage backend holds them.
+
+Streamed through the app by default (local files with ``send_file``; S3 objects chunk
+by chunk), or with ``STORAGE_SERVE=redirect`` and S3, a 302 to a presigned link that
+expires after ``STORAGE_PRESIGN_SECONDS``.  Every file is sent with a type it was
+stored with, nosniff and a sandboxing CSP, so an uploaded file can never run as a page.
+"""
 
 from __future__ import annotations
 
-import os
 import re
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, Response, abort
+
+from marketplace.storage import KeyNotFound, get_storage
 
 bp = Blueprint("media", __name__)
 NAME = re.compile(r"^[0-9a-f]{32}(_thumb)?\.(jpg|png|webp)$")
+MAX_AGE_SECONDS = 7 * 86400  # names are never reused: a file may be cached long
+SANDBOX_CSP = "default-src 'none'; sandbox"
+
+
+def serve_file(key: str, *, max_age: int = MAX_AGE_SECONDS) -> Response:
+    """The response for a stored file; 404 if it is not there."""
+    try:
+        response = get_storage().serve(key, max_age=max_age)
+    except KeyNotFound:
+        abort(404)
+    response.headers["Content-Security-Policy"] = SANDBOX_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/media/products/<filename>")
 def product_image(filename: str):
     if not NAME.match(filename):
         abort(404)
-    directory = os.path.join(current_app.config["UPLOAD_DIR"], "products")
-    response = send_from_directory(directory, filename, max_age=7 * 86400)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serve_file(f"products/{filename}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
+from marketplace import transaction
 from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
 from marketplace.catalog import images, services
@@ -127,7 +128,7 @@ def upload_image(files, product_id):
 def delete_image(product_id, image_id):
     product = services.get_product_for_member(product_id, current_user)
     images.delete_image(product, image_id)
-    db.session.commit()
+    transaction.commit()  # then the files go
 
 
 @blp.route(f"{PRODUCT}/images/order", methods=["PUT"])

@@ -2,14 +2,14 @@
 
 Nothing the client sends is trusted: not the file name, not the declared type, not
 the image headers.  Pillow decodes the pixels under a decompression-bomb guard and
-writes a fresh file under a server-made name in ``UPLOAD_DIR/products``.
+writes a fresh file under a server-made name, ``products/<32 hex>.<ext>`` in the
+storage (``marketplace.storage``).  Files follow the transaction: written ones are
+removed if it rolls back, deleted ones go only once it has committed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import secrets
 import warnings
 
@@ -25,6 +25,7 @@ from marketplace.catalog.vocab import MAX_IMAGES_PER_PRODUCT
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.fields import Schema
+from marketplace.storage import get_storage
 
 FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
@@ -37,10 +38,9 @@ class ImageUploadSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-def image_dir() -> str:
-    path = os.path.join(current_app.config["UPLOAD_DIR"], "products")
-    os.makedirs(path, exist_ok=True)
-    return path
+def image_key(filename: str) -> str:
+    """The storage key of a product image file (``ProductImage.filename`` is the name)."""
+    return f"products/{filename}"
 
 
 def _bad_image(message: str) -> ValidationFailed:
@@ -128,14 +128,12 @@ def add_image(product: Product, upload) -> ProductImage:
     extension, content_type = FORMATS[fmt]
     stem = secrets.token_hex(16)
     names = (f"{stem}.{extension}", f"{stem}_thumb.{extension}")
-    directory = image_dir()
+    storage = get_storage()
     written = []
     try:
         for name, blob in zip(names, (main, thumb), strict=True):
-            path = os.path.join(directory, name)
-            with open(path, "xb") as handle:
-                handle.write(blob)
-            written.append(path)
+            storage.put_in_transaction(image_key(name), blob, content_type)
+            written.append(image_key(name))
         image = ProductImage(
             product=product,
             position=(max((i.position for i in product.images), default=-1) + 1),
@@ -150,8 +148,9 @@ def add_image(product: Product, upload) -> ProductImage:
         note_content_change(product, {"images"})
         db.session.flush()
     except Exception:
-        for path in written:
-            os.unlink(path)
+        # At once, not only on rollback: a caller may catch the error and commit.
+        for key in written:
+            storage.delete(key)
         raise
     return image
 
@@ -168,9 +167,9 @@ def delete_image(product: Product, image_id: int) -> None:
     product.images.remove(image)
     note_content_change(product, {"images"})
     db.session.flush()
+    storage = get_storage()
     for name in (image.filename, image.thumbnail_filename):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(image_dir(), name))
+        storage.delete_after_commit(image_key(name))
 
 
 def reorder_images(product: Product, image_ids: list[int]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from functools import cache
 from typing import ClassVar
 
@@ -21,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from marketplace.catalog import images as catalog_images
 from marketplace.catalog.models import Product, ProductImage
 from marketplace.extensions import db
+from marketplace.storage import get_storage
 
 WIDTH, HEIGHT = 560, 420
 SCALE = 1  # raise to 2 for smoother edges (four times the drawing time)
@@ -294,6 +294,7 @@ class PictureMaker:
     def __init__(self, seed: int):
         self.seed = seed
         self.files_written = 0
+        self._stored: dict[str, int] | None = None  # key -> size, listed once per run
 
     def processed(self, category: str, label: str, colors: tuple[str, ...], view: int):
         cfg = current_app.config
@@ -310,12 +311,20 @@ class PictureMaker:
         text = f"demo:{self.seed}:{supplier_key}:{sku}:{position}"
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    def _write(self, name: str, blob: bytes) -> None:
-        path = os.path.join(catalog_images.image_dir(), name)
-        if os.path.exists(path) and os.path.getsize(path) == len(blob):
+    def stored(self) -> dict[str, int]:
+        """The product files already in the storage (one listing, not a request per file)."""
+        if self._stored is None:
+            self._stored = dict(get_storage().entries("products/"))
+        return self._stored
+
+    def _write(self, name: str, blob: bytes, content_type: str) -> None:
+        key = catalog_images.image_key(name)
+        stored = self.stored()
+        if stored.get(key) == len(blob):
             return
-        with open(path, "wb") as handle:
-            handle.write(blob)
+        # A file of another size under our stable name is a broken copy: replaced.
+        get_storage().put(key, blob, content_type, replace=key in stored)
+        stored[key] = len(blob)
         self.files_written += 1
 
     def add(
@@ -330,8 +339,8 @@ class PictureMaker:
             extension, content_type = catalog_images.FORMATS[fmt]
             stem = self.stem(supplier_key, product.sku, position)
             filename, thumbnail = f"{stem}.{extension}", f"{stem}_thumb.{extension}"
-            self._write(filename, main)
-            self._write(thumbnail, thumb)
+            self._write(filename, main, content_type)
+            self._write(thumbnail, thumb, content_type)
             image = ProductImage(
                 product=product,
                 position=position,
@@ -356,12 +365,11 @@ class PictureMaker:
             stem = self.stem(supplier_key, product.sku, position)
             if not image.filename.startswith(stem) or position > 2:
                 continue  # a picture someone uploaded by hand: not ours to recreate
-            directory = catalog_images.image_dir()
             names = (image.filename, image.thumbnail_filename)
-            if all(os.path.exists(os.path.join(directory, n)) for n in names):
+            if all(catalog_images.image_key(n) in self.stored() for n in names):
                 continue
             _, main, thumb, _ = self.processed(product.category.slug, label, colors, position)
-            self._write(image.filename, main)
-            self._write(image.thumbnail_filename, thumb)
+            self._write(image.filename, main, image.content_type)
+            self._write(image.thumbnail_filename, thumb, image.content_type)
             restored += 1
         return restored

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from marketplace import transaction
 from marketplace.accounts.models import Role
 from marketplace.audit import services as audit
 from marketplace.catalog import images, services
@@ -385,7 +386,7 @@ def supplier_product_image_action(product_id: int, image_id: int, action: str):
             if 0 <= target < len(order):
                 order[index], order[target] = order[target], order[index]
                 images.reorder_images(product, order)
-        db.session.commit()
+        transaction.commit()  # a deleted photo's files go after it
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -16,6 +16,7 @@ from PIL import Image, ImageFile, PngImagePlugin
 from marketplace.catalog import services
 from marketplace.catalog.models import ProductImage, ProductStatus
 from marketplace.extensions import db
+from marketplace.storage import get_storage
 from tests.catalog.support import catalog_rows, commit, count, image_bytes, make_product
 from tests.factories import SupplierOwnerFactory
 
@@ -47,14 +48,21 @@ def upload(client, product, data: bytes, filename="photo.jpg", mimetype=None):
     )
 
 
-def stored_path(url: str) -> str:
-    name = url.rsplit("/", 1)[-1]
-    return os.path.join(current_app.config["UPLOAD_DIR"], "products", name)
+def stored_key(url: str) -> str:
+    return "products/" + url.rsplit("/", 1)[-1]
 
 
 def stored_bytes(url: str) -> bytes:
-    with open(stored_path(url), "rb") as handle:
-        return handle.read()
+    """What the storage holds (the local UPLOAD_DIR here; tests/storage cover S3 too)."""
+    return get_storage().read(stored_key(url))
+
+
+def is_stored(url: str) -> bool:
+    return get_storage().exists(stored_key(url))
+
+
+def stored_files() -> list[str]:
+    return list(get_storage().keys("products/"))
 
 
 def fetch(client, url: str):
@@ -196,7 +204,7 @@ def test_file_names_are_made_by_the_server(client, product, filename):
     for url in (response.json["url"], response.json["thumbnail_url"]):
         name = url.rsplit("/", 1)[-1]
         assert re.fullmatch(r"[0-9a-f]{32}(_thumb)?\.png", name), name
-        assert os.path.exists(stored_path(url))
+        assert is_stored(url)
     stored = db.session.get(ProductImage, response.json["id"])
     assert filename not in (stored.filename, stored.thumbnail_filename)
     assert "passwd" not in str(response.json) and "script" not in str(response.json)
@@ -249,12 +257,12 @@ def truncated_jpeg() -> bytes:
 )
 def test_non_images_are_refused(client, product, data, filename):
     before = catalog_rows()
-    files_before = os.listdir(os.path.dirname(stored_path("x")))
+    files_before = stored_files()
     response = upload(client, product, data, filename=filename)
     assert response.status_code == 422, response.json
     assert "file" in response.json["errors"]
     assert catalog_rows() == before
-    assert os.listdir(os.path.dirname(stored_path("x"))) == files_before
+    assert stored_files() == files_before
 
 
 def test_missing_file_field_is_422(client, product):
@@ -361,12 +369,12 @@ def test_at_most_ten_images(client, product):
 
 def test_delete_removes_row_and_files(client, product):
     image = upload(client, product, image_bytes("JPEG")).json
-    paths = [stored_path(image["url"]), stored_path(image["thumbnail_url"])]
-    assert all(os.path.exists(p) for p in paths)
+    urls = [image["url"], image["thumbnail_url"]]
+    assert all(is_stored(url) for url in urls)
 
     response = client.delete(f"/api/v1/products/{product.id}/images/{image['id']}")
     assert response.status_code == 204
-    assert not any(os.path.exists(p) for p in paths)
+    assert not any(is_stored(url) for url in urls)
     assert count(ProductImage) == 0
     assert client.get(f"/api/v1/products/{product.id}").json["images"] == []
     served, _ = fetch(client, image["url"])
