@@ -2,8 +2,9 @@
 
 Streamed through the app by default (local files with ``send_file``; S3 objects chunk
 by chunk), or with ``STORAGE_SERVE=redirect`` and S3, a 302 to a presigned link that
-expires after ``STORAGE_PRESIGN_SECONDS``.  Every file is sent with a type it was
-stored with, nosniff and a sandboxing CSP, so an uploaded file can never run as a page.
+expires after ``STORAGE_PRESIGN_SECONDS``.  Every file is sent with its stored type (on
+the local backend, its extension's), nosniff and a sandboxing CSP, so an uploaded file
+can never run as a page.  Unknown names are 404s, whatever the backend says.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ its own free port) that also creates one bucket for the session and puts test
 credentials in the environment, where boto3 finds them as it would in production.
 ``start_server()`` does the same outside pytest (the scale-out test):
 
-    python -m tests.s3server            # prints the endpoint, runs until interrupted
+    python -m tests.s3server --bucket NAME   # prints the endpoint, runs until killed
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -137,11 +138,20 @@ def s3_server():
         patch.undo()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Run moto's S3 server on a free port.")
+    parser.add_argument("--bucket", help="create this bucket once the server answers")
+    args = parser.parse_args(argv)
     for name, value in CREDENTIALS.items():
         os.environ.setdefault(name, value)
+    # A plain kill (SIGTERM) must stop the server too, not orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server = start_server()
-    print(server.endpoint_url, flush=True)
+    if args.bucket:
+        server.client().create_bucket(Bucket=args.bucket)
+    print(server.endpoint_url, flush=True)  # the first line: what a script waits for
     try:
         server.process.wait()
     except KeyboardInterrupt:
