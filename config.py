@@ -50,6 +50,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
     DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000)  # PostgreSQL lock_timeout
+    # psycopg: prepare a statement after N runs; "none" = never (PgBouncer, transaction pool)
+    DB_PREPARE_THRESHOLD = os.environ.get("DB_PREPARE_THRESHOLD", "")  # empty: psycopg's 5
+    # Read replica (PostgreSQL streaming standby): anonymous search and public catalog
+    # pages read from it; empty = everything on DATABASE_URL.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
     REDIS_URL = os.environ.get("REDIS_URL", "")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", "")  # default: <instance>/uploads
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
@@ -183,6 +188,7 @@ class TestingConfig(Config):
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
     RATELIMIT_STORAGE_URI = "memory://"
+    DATABASE_REPLICA_URL = ""  # tests/reliability/test_read_replica.py sets its own
     STORAGE_URL = ""  # files in the per-session UPLOAD_DIR; tests/storage swap in S3
     MAIL_SERVER = ""
     # Cheap hashing keeps hundreds of logins fast; tests that check the hashing

@@ -41,8 +41,9 @@ def register_extensions(app: Flask) -> None:
     from marketplace.i18n import select_locale
     from marketplace.storage import init_app as init_storage
 
+    database.prepare_engine_options(app)  # lock_timeout in the connection options
     db.init_app(app)
-    database.configure_engines(app)
+    database.configure_engines(app)  # and the read replica, if configured
     transaction.install_listeners()
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)

@@ -16,33 +16,186 @@ tries to upgrade to a write one.
   a constraint or a conditional UPDATE, not by the lock.
 
 PostgreSQL: ``lock_timeout`` (``DB_LOCK_TIMEOUT_MS``, default 5000, 0 = wait
-forever), so a leftover lock turns into a 503 instead of a request that hangs.
+forever, negative = leave it to the server), so a leftover lock turns into a 503
+instead of a request that hangs.  It travels in the connection's startup options
+(``-c lock_timeout=...``), not in a ``SET`` after connecting: the server applies it
+for the whole life of the server connection, and ``RESET ALL`` / ``DISCARD ALL`` (what
+a pooler runs between clients) return to it instead of wiping it.
 
 A lock that is still held after the timeout raises ``OperationalError`` on both
 databases, which ``marketplace.errors`` answers with 503 and ``Retry-After``.
+
+Read replica (``DATABASE_REPLICA_URL``, optional): views marked with
+``reads_from_replica`` (search and the public catalog pages) read from a second
+engine when the visitor is anonymous; ``RoutingSession`` sends everything else —
+every flush, INSERT/UPDATE/DELETE, ``SELECT ... FOR UPDATE``, every signed-in
+request, CLI commands and jobs — to the primary.  The replica engine gets the same
+engine options and per-dialect set-up as the primary.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, has_request_context, request
+import sqlalchemy as sa
+from flask import Flask, current_app, has_request_context, request
+from flask_login import current_user
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import UpdateBase
+
+from config import normalise_database_url
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _LAZY_IMMEDIATE = "marketplace_lazy_immediate"
+_BASE_ENGINE_OPTIONS = "marketplace.base_engine_options"  # app.extensions: as configured
+_REPLICA_ENGINE = "marketplace.replica_engine"  # app.extensions: the engine, or None
+_READS_FROM_REPLICA = "marketplace.reads_from_replica"  # request.environ: this request may
+
+
+def prepare_engine_options(app: Flask) -> None:
+    """Before ``db.init_app``: add the PostgreSQL connection options (``lock_timeout``) to
+    ``SQLALCHEMY_ENGINE_OPTIONS``.  The configured dict is copied, never changed in place
+    (it is a class attribute shared by every app made from that config)."""
+    base = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.extensions[_BASE_ENGINE_OPTIONS] = base
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = add_connection_options(base, url, app.config)
+
+
+def add_connection_options(base: dict[str, Any], url: sa.engine.URL, config: Any) -> dict[str, Any]:
+    """``base`` plus, for a PostgreSQL ``url``, ``connect_args["options"]`` carrying
+    ``-c lock_timeout=<DB_LOCK_TIMEOUT_MS>ms`` after any options the URL or ``base``
+    already give (``connect_args`` would otherwise replace the URL's ``options``), and
+    psycopg's ``prepare_threshold`` when ``DB_PREPARE_THRESHOLD`` is set."""
+    options = dict(base)
+    if url.get_backend_name() != "postgresql":
+        return options
+    connect_args = dict(options.get("connect_args") or {})
+    lock_timeout_ms = int(config.get("DB_LOCK_TIMEOUT_MS", 5000))
+    if lock_timeout_ms >= 0:
+        given = [url.query.get("options"), connect_args.get("options")]
+        parts = [part for part in given if isinstance(part, str) and part.strip()]
+        parts.append(f"-c lock_timeout={lock_timeout_ms}ms")
+        connect_args["options"] = " ".join(parts)
+    threshold = str(config.get("DB_PREPARE_THRESHOLD") or "").strip().lower()
+    if threshold:
+        # psycopg 3 prepares a statement server-side once it has run this many times on a
+        # connection; "none" never does (PgBouncer's transaction pooling without
+        # max_prepared_statements hands the next transaction another server connection).
+        if threshold != "none" and not threshold.isdigit():
+            raise RuntimeError("DB_PREPARE_THRESHOLD must be a whole number or 'none'")
+        connect_args["prepare_threshold"] = None if threshold == "none" else int(threshold)
+    if connect_args:
+        options["connect_args"] = connect_args
+    return options
 
 
 def configure_engines(app: Flask) -> None:
+    """After ``db.init_app``: per-dialect set-up of the primary engine, then the replica's."""
     with app.app_context():
         from marketplace.extensions import db
 
         engine = db.engine
-        if engine.dialect.name == "sqlite":
-            configure_sqlite(engine, busy_timeout_ms=app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
-        elif engine.dialect.name == "postgresql":
-            configure_postgresql(engine, lock_timeout_ms=app.config.get("DB_LOCK_TIMEOUT_MS", 5000))
+        _configure_dialect(app, engine)
+        replica = _make_replica_engine(app, engine)
+        if replica is not None:
+            _configure_dialect(app, replica)
+        app.extensions[_REPLICA_ENGINE] = replica
+
+
+def _configure_dialect(app: Flask, engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine, busy_timeout_ms=app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+    # PostgreSQL: lock_timeout is in the connection options (add_connection_options).
+
+
+def _make_replica_engine(app: Flask, primary: Engine) -> Engine | None:
+    """The engine for ``DATABASE_REPLICA_URL``, or None when it is empty.  A replica of
+    another kind than the primary, or an SQLite file other than the primary's own (a
+    file has no replicas; naming the same file only exercises the routing), stops the
+    start with one clear line."""
+    raw = (app.config.get("DATABASE_REPLICA_URL") or "").strip()
+    if not raw:
+        return None
+    try:
+        url = sa.engine.make_url(normalise_database_url(raw))
+    except sa.exc.ArgumentError:
+        raise RuntimeError("DATABASE_REPLICA_URL is not a database URL") from None
+    kind, primary_kind = url.get_backend_name(), primary.dialect.name
+    if kind != primary_kind:
+        raise RuntimeError(
+            f"DATABASE_REPLICA_URL must be a {primary_kind} database like DATABASE_URL, not {kind}"
+        )
+    if kind == "sqlite":
+        in_memory = primary.url.database in (None, "", ":memory:")
+        if in_memory or _sqlite_path(app, url) != _sqlite_path(app, primary.url):
+            raise RuntimeError(
+                "DATABASE_REPLICA_URL: SQLite has no read replicas; leave it empty "
+                "(or name DATABASE_URL's own file)"
+            )
+        url = primary.url  # the very same file, as Flask-SQLAlchemy resolved it
+    options = add_connection_options(app.extensions.get(_BASE_ENGINE_OPTIONS, {}), url, app.config)
+    options.setdefault("echo", app.config.get("SQLALCHEMY_ECHO", False))
+    return sa.create_engine(url, **options)
+
+
+def _sqlite_path(app: Flask, url: sa.engine.URL) -> str:
+    """A relative SQLite path lands in the instance folder (as Flask-SQLAlchemy does it)."""
+    name = url.database or ""
+    return os.path.normpath(os.path.join(app.instance_path, name)) if name else name
+
+
+def replica_engine(app: Flask | None = None) -> Engine | None:
+    """The app's read-replica engine (None without ``DATABASE_REPLICA_URL``)."""
+    return (app or current_app).extensions.get(_REPLICA_ENGINE)
+
+
+def reads_from_replica(view: Callable) -> Callable:
+    """Mark a read-only view whose anonymous requests may read from the replica.
+
+    Signed-in visitors keep reading from the primary, so they always see their own
+    changes; anonymous ones may see the catalog a replication lag behind.  The user is
+    loaded here, before the mark, so that it comes from the primary (a session or token
+    created a moment ago may not have reached the replica).  A marked view must write
+    only through the ORM or ``insert()/update()/delete()`` (those go to the primary);
+    a raw ``text("UPDATE ...")`` would be sent to the read-only replica."""
+
+    @functools.wraps(view)
+    def marked(*args, **kwargs):
+        if request.method in SAFE_METHODS and not current_user.is_authenticated:
+            request.environ[_READS_FROM_REPLICA] = True
+        return view(*args, **kwargs)
+
+    return marked
+
+
+def request_reads_from_replica() -> bool:
+    return has_request_context() and bool(request.environ.get(_READS_FROM_REPLICA))
+
+
+class RoutingSession(FlaskSQLAlchemySession):
+    """``db.session``: the replica engine for the reads of a marked request, the primary
+    (Flask-SQLAlchemy's own choice) for everything else."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and not self._flushing and not _writes(clause):
+            replica = current_app.extensions.get(_REPLICA_ENGINE)
+            if replica is not None and request_reads_from_replica():
+                return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def _writes(clause) -> bool:
+    """INSERT / UPDATE / DELETE, or a SELECT that locks rows: the primary's work."""
+    if isinstance(clause, UpdateBase):
+        return True
+    return getattr(clause, "_for_update_arg", None) is not None
 
 
 def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
@@ -100,13 +253,3 @@ def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
 
 def _is_read(statement: str) -> bool:
     return statement.lstrip()[:6].upper() == "SELECT"
-
-
-def configure_postgresql(engine: Engine, *, lock_timeout_ms: int) -> None:
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, false)", (f"{int(lock_timeout_ms)}ms",)
-            )
-        dbapi_connection.commit()

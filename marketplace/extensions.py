@@ -10,10 +10,12 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from marketplace.api_base import Api
+from marketplace.database import RoutingSession
 from marketplace.db import Base
 from marketplace.net import client_ip
 
-db = SQLAlchemy(model_class=Base)
+# RoutingSession: a marked read-only request may read from DATABASE_REPLICA_URL.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from marketplace.api_base import Blueprint
+from marketplace.database import reads_from_replica
 from marketplace.extensions import db
 from marketplace.search import indexer, services
 from marketplace.search.schemas import SearchArgs, SearchResultSchema
@@ -18,6 +19,7 @@ blp = Blueprint("search", __name__, url_prefix="", description="Catalog search")
 @blp.arguments(SearchArgs, location="query")
 @blp.response(200, SearchResultSchema)
 @blp.errors(400, 422)
+@reads_from_replica
 def search_products(args):
     """Search published products of active suppliers.
 

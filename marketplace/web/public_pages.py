@@ -25,6 +25,7 @@ from marketplace.catalog import services as catalog_services
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.catalog.schemas import ProductSchema
 from marketplace.catalog.vocab import CUSTOMIZATION_OPTIONS
+from marketplace.database import reads_from_replica
 from marketplace.db import utcnow
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
@@ -180,6 +181,7 @@ def published_counts(supplier_ids: list[int]) -> dict[int, int]:
 
 
 @bp.get("/")
+@reads_from_replica
 def home():
     categories = catalog_services.list_categories()
     featured = list(
@@ -209,6 +211,7 @@ def category_label(category: Mapping[str, Any]) -> str:
 
 
 @bp.get("/products")
+@reads_from_replica
 def product_search():
     listing = Listing("web.product_search", query_values(SearchArgs()))
     try:
@@ -276,6 +279,7 @@ def corrected_query(q: str, spelling: Mapping[str, list[str]] | None) -> str | N
 
 
 @bp.get(f"/products/<int(max={INT32_MAX}):product_id>")
+@reads_from_replica
 def product_page(product_id: int):
     """A public product; its own company's members and admins may also preview a hidden
     one (draft, in review, suspended...), under a banner saying buyers cannot see it."""
@@ -345,6 +349,7 @@ def years_in_business(supplier: Supplier) -> int | None:
 
 
 @bp.get("/suppliers")
+@reads_from_replica
 def supplier_directory():
     listing = Listing("web.supplier_directory", query_values(SupplierListArgs()))
     try:
@@ -375,6 +380,7 @@ def render_directory(listing: Listing, page: dict | None, errors: Mapping | None
 
 
 @bp.get(f"/suppliers/<int(max={INT32_MAX}):supplier_id>")
+@reads_from_replica
 def supplier_page(supplier_id: int):
     """A supplier's profile and its products; a suspended company is 404 except for its
     members and admins, who see it under a banner."""
