@@ -8,7 +8,9 @@ with the environment variable of the same name; the README lists them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
 
@@ -37,6 +39,34 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+class ConfigError(RuntimeError):
+    """Settings the application cannot run with; the message has one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"The production configuration is not usable:\n{lines}")
+
+
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``SQLALCHEMY_ENGINE_OPTIONS`` with the ``DB_POOL_*`` settings for PostgreSQL.
+
+    SQLite keeps its own pool (one shared connection for ``:memory:``, a StaticPool
+    which refuses ``max_overflow``).  Options set explicitly in
+    ``SQLALCHEMY_ENGINE_OPTIONS`` win over the ``DB_POOL_*`` settings.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        return options
+    pool = {
+        "pool_size": config["DB_POOL_SIZE"],
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_recycle": config["DB_POOL_RECYCLE"],
+        "pool_timeout": config["DB_POOL_TIMEOUT"],
+    }
+    return pool | options
 
 
 class Config:
@@ -175,6 +205,21 @@ class Config:
     # Matches counted exactly (total and facets); beyond, the total is an estimate.
     SEARCH_EXACT_TOTAL = env_int("SEARCH_EXACT_TOTAL", 10_000)
 
+    # Database connection pool, per process (PostgreSQL only: ``engine_options`` leaves
+    # SQLite on SQLAlchemy's own pool).  Every gunicorn worker and Celery worker process
+    # has its own pool: processes x (DB_POOL_SIZE + DB_MAX_OVERFLOW) < max_connections.
+    DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
+    DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
+    DB_POOL_RECYCLE = env_int("DB_POOL_RECYCLE", 1800)  # seconds a connection is reused; -1 never
+    DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 30)  # seconds to wait for a free one, then 503
+
+    # Monitoring: /metrics (Prometheus text format) and optional Sentry error reports
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # unset: /metrics answers localhost only
+    METRICS_REDIS_TIMEOUT_SECONDS = env_float("METRICS_REDIS_TIMEOUT_SECONDS", 1.0)  # queue depth
+    SENTRY_DSN = os.environ.get("SENTRY_DSN", "")  # unset: nothing is sent anywhere
+    SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "")  # unset: ENV_NAME
+    SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -191,6 +236,8 @@ class TestingConfig(Config):
     DATABASE_REPLICA_URL = ""  # tests/reliability/test_read_replica.py sets its own
     STORAGE_URL = ""  # files in the per-session UPLOAD_DIR; tests/storage swap in S3
     MAIL_SERVER = ""
+    METRICS_TOKEN = ""  # the test client is 127.0.0.1; tests set a token where they need one
+    SENTRY_DSN = ""  # tests/core/test_sentry.py points a DSN at its own receiver
     # Cheap hashing keeps hundreds of logins fast; tests that check the hashing
     # policy put the production parameters back (tests/accounts/test_passwords.py).
     ARGON2_TIME_COST = 1
@@ -207,12 +254,39 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
+        """Refuse to start with settings that only work on one machine or lose mail, and
+        name every problem at once: fixing them one restart at a time is slow."""
+        problems = []
         key = cls.SECRET_KEY or ""
         if key == DEFAULT_SECRET_KEY or len(key) < 32:
-            raise RuntimeError(
+            problems.append(
                 "SECRET_KEY must be set to a random value of at least 32 characters "
-                'in production (python -c "import secrets; print(secrets.token_hex(32))")'
+                '(python -c "import secrets; print(secrets.token_hex(32))")'
             )
+        database = cls.SQLALCHEMY_DATABASE_URI or ""
+        if not database.startswith("postgresql"):
+            # Only the scheme of a URL that is not SQLite: it may carry a password.
+            shown = database if database.startswith("sqlite") else database.split(":", 1)[0]
+            problems.append(
+                f"DATABASE_URL must point at PostgreSQL (postgresql://user@host/db), not {shown!r}"
+            )
+        if not cls.REDIS_URL:
+            problems.append(
+                "REDIS_URL must be set (redis://host:6379/0): rate limits and the job queue "
+                "are shared by every process through it"
+            )
+        if not cls.SITE_URL.startswith(("https://", "http://")):
+            problems.append(
+                "SITE_URL must be the site's absolute address (https://slippers.example.org): "
+                "links in e-mails are built from it"
+            )
+        if not cls.MAIL_SERVER:
+            problems.append(
+                "MAIL_SERVER must be set (with MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, "
+                "MAIL_USE_TLS as needed): without it no e-mail leaves the outbox"
+            )
+        if problems:
+            raise ConfigError(problems)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -7,7 +7,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import Config, ProductionConfig, config_from_env
+from config import Config, ProductionConfig, config_from_env, engine_options
 from marketplace.json_provider import OrjsonProvider
 
 
@@ -18,6 +18,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.json = OrjsonProvider(app)
     app.config.from_object(config_class)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)  # pool: PostgreSQL only
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
@@ -30,6 +31,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_request_handling(app)
+    from marketplace.monitoring import init_sentry
+
+    init_sentry(app)  # after the error handlers: it wraps the 500 handler
     register_blueprints(app)
     register_commands(app)
     return app
@@ -109,6 +113,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(apidocs_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(web_bp)
+    from marketplace.metrics import init_metrics
+
+    init_metrics(app)  # /metrics (not part of the API spec) and the latency histogram
 
 
 def register_commands(app: Flask) -> None:

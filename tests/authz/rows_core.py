@@ -42,6 +42,13 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("GET", "/healthz"): Route(everyone(200)),
     ("GET", "/readyz"): Route(everyone(200)),
+    ("GET", "/metrics"): Route(
+        # Who is logged in does not matter: the test client is 127.0.0.1 and
+        # METRICS_TOKEN is unset in testing.  Remote addresses, proxies and the token
+        # (404 for everyone else) are in tests/core/test_metrics.py.
+        everyone(200),
+        note="localhost or the METRICS_TOKEN bearer; others 404",
+    ),
     ("GET", "/api/v1/openapi.json"): Route(everyone(200)),
     ("GET", "/media/products/<filename>"): Route(
         # Served by its unguessable server-made name to whoever has it (a reverse proxy
