@@ -142,6 +142,11 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "marketplace"
+    RATELIMIT_SWALLOW_ERRORS = True  # Flask-Limiter decorators, should any come back
+    # Limits fail open: when their storage (Redis) fails, requests go through with one
+    # warning logged, and the storage is left alone this long before the next try.
+    RATELIMIT_RETRY_SECONDS = env_float("RATELIMIT_RETRY_SECONDS", 10.0)
+    RATELIMIT_REDIS_TIMEOUT_SECONDS = env_float("RATELIMIT_REDIS_TIMEOUT_SECONDS", 0.5)
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes")
     LOGIN_FAILURE_LIMIT_PER_ACCOUNT = os.environ.get(
         "LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "100 per hour"

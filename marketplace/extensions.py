@@ -21,4 +21,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 api = Api()
 babel = Babel()
-limiter = Limiter(key_func=client_ip, default_limits=[])
+# Every limit goes through marketplace.ratelimit; Flask-Limiter stays for its config
+# conventions.  Should a decorator come back, a storage error must not become a 500.
+limiter = Limiter(key_func=client_ip, default_limits=[], swallow_errors=True)

@@ -59,12 +59,13 @@ def app(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
     """Each test in a rolled-back transaction; services' commits become savepoints."""
-    from marketplace.extensions import db, limiter
+    from marketplace import ratelimit
+    from marketplace.extensions import db
 
     if "real_commits" in request.keywords:
         yield
         return
-    limiter.reset()
+    ratelimit.reset(app)
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

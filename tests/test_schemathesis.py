@@ -43,9 +43,8 @@ from schemathesis.generation import GenerationMode
 # ids; this is the function it uses to build one Hypothesis test per operation.
 from schemathesis.pytest.lazy import get_all_tests
 
-from marketplace import transaction
+from marketplace import ratelimit, transaction
 from marketplace.accounts import services
-from marketplace.extensions import limiter
 from tests.factories import AdminFactory, BuyerFactory, SupplierOwnerFactory
 
 SPEC_PATH = "/api/v1/openapi.json"
@@ -162,7 +161,7 @@ def fresh_g_per_request(app):
 
 
 def check_case(case, browser: dict, counter: dict[str, int]) -> None:
-    limiter.reset()
+    ratelimit.reset()
     counter["cases"] += 1
     if case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE:
         # A list cursor is opaque and signed: only the API can make a valid one, so a

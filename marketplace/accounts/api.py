@@ -8,8 +8,10 @@ from datetime import timedelta
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
 
-from marketplace.accounts import services, throttle
+from marketplace import ratelimit
+from marketplace.accounts import services
 from marketplace.accounts.models import Role
 from marketplace.accounts.schemas import (
     CsrfSchema,
@@ -23,9 +25,10 @@ from marketplace.accounts.schemas import (
     UserSchema,
 )
 from marketplace.api_base import Blueprint, bad_text_reason
-from marketplace.errors import Unauthorized
-from marketplace.extensions import db, limiter
+from marketplace.errors import DomainError, RateLimited
+from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
+from marketplace.net import client_ip
 from marketplace.permissions import login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts and sessions")
@@ -34,16 +37,19 @@ LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
 
 
 def throttled_login(view):
-    """Count every attempt before the body is even parsed, so malformed ones count too."""
+    """Count every attempt before the body is even parsed; a refused one (wrong
+    credentials, or a body that does not parse: 400/415/422) counts as a failure."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         email_normalized = attempted_email()
-        throttle.register_login_attempt(email_normalized)
+        ratelimit.login_attempt(email_normalized)
         try:
             return view(*args, **kwargs)
-        except Unauthorized:
-            throttle.register_login_failure(email_normalized)
+        except RateLimited:
+            raise
+        except (DomainError, HTTPException):
+            ratelimit.login_failed(email_normalized)
             raise
 
     return wrapper
@@ -85,7 +91,7 @@ def csrf_token():
 
 
 @blp.route("/register", methods=["POST"])
-@limiter.limit(lambda: limiter_config("REGISTER_LIMIT_PER_IP"))
+@ratelimit.limit("register-ip", key=client_ip)  # shared with the page; malformed ones count
 @blp.arguments(RegisterSchema)
 @blp.response(201, UserSchema)
 @blp.errors(400, 409, 415, 422, 429)
@@ -201,7 +207,3 @@ def revoke_token(token_id):
     """Revoke one of your API tokens; it stops working at once."""
     services.revoke_token(current_user, token_id)
     db.session.commit()
-
-
-def limiter_config(key: str) -> str:
-    return current_app.config[key]

@@ -7,11 +7,12 @@ import contextlib
 from apispec.exceptions import DuplicateComponentNameError
 from flask_login import current_user
 
+from marketplace import ratelimit
 from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
 from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
-from marketplace.inquiries import services, throttle
+from marketplace.inquiries import services
 from marketplace.inquiries.schemas import (
     INQUIRY_CREATE_ONE_OF,
     InquiryCreateSchema,
@@ -53,7 +54,7 @@ def create_inquiry(data):
     """Ask one supplier (buyers): name the supplier, or a product (the supplier is the
     product's). Its members are notified by e-mail. Limited per buyer
     (`INQUIRY_LIMITS_PER_BUYER`)."""
-    throttle.hit("inquiry", current_user)
+    ratelimit.hit("inquiry", current_user.id)
     inquiry = services.create_inquiry(current_user, data)
     db.session.commit()
     return inquiry
@@ -113,7 +114,7 @@ def post_message(data, inquiry_id):
     message sets `first_response_at` and status `replied`; a closed inquiry answers 409.
     Limited per user (`MESSAGE_LIMITS_PER_USER`)."""
     inquiry, side = services.get_inquiry_as_party(inquiry_id, current_user)
-    throttle.hit("message", current_user)
+    ratelimit.hit("message", current_user.id)
     message = services.post_message(inquiry, current_user, side, data["body"])
     db.session.commit()
     return message

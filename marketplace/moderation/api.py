@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_login import current_user
 
+from marketplace import ratelimit
 from marketplace.accounts.models import Role, User
 from marketplace.api_base import Blueprint
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEntry
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.errors import NotFound
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.moderation import checks, figures, reports, services, terms
 from marketplace.moderation.models import ProhibitedTerm, Report
@@ -323,17 +323,14 @@ def reinstate_user(user_id):
 # Reports -------------------------------------------------------------------------
 
 
-def report_limits() -> str:
-    return current_app.config["REPORT_LIMITS_PER_USER"]
-
-
-def reporter_key() -> str:
-    return f"reporter:{current_user.id}" if current_user.is_authenticated else "anonymous"
+def reporter_key() -> int:
+    """The ``report`` bucket's key: the API and the report page share one allowance."""
+    return current_user.id
 
 
 @blp.route("/reports", methods=["POST"], tags=["reports"])
 @login_required()
-@limiter.limit(report_limits, key_func=reporter_key)
+@ratelimit.limit("report", key=reporter_key)  # before parsing: malformed ones count too
 @blp.arguments(ReportCreateSchema)
 @blp.response(201, ReportSchema)
 @blp.errors(400, 401, 404, 409, 415, 422, 429)

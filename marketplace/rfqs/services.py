@@ -11,23 +11,21 @@ SQLite.  The partial unique index on accepted quotations backs the acceptance up
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from limits import parse_many
 
-from marketplace import jobs
+from marketplace import jobs, ratelimit
 from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
 from marketplace.catalog.models import Category
 from marketplace.catalog.services import resolve_materials
 from marketplace.db import utcnow, violates
-from marketplace.errors import Conflict, NotFound, RateLimited, ValidationFailed
-from marketplace.extensions import db, limiter
+from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.extensions import db
 from marketplace.notifications.services import notify
 from marketplace.pagination import decode_cursor, encode_cursor, paginate_by_id
 from marketplace.rfqs import matching, tasks
@@ -233,30 +231,14 @@ def count_recent_quotations(supplier_id: int, *, days: int = 30) -> int:
 # Anti-abuse -------------------------------------------------------------------------
 
 
-def _rfq_limits():
-    return parse_many(current_app.config["RFQ_LIMITS_PER_BUYER"])
-
-
-def _limit_keys(buyer: User) -> tuple[str, ...]:
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "marketplace"
-    return (prefix, "rfq-buyer", str(buyer.id))
-
-
 def check_rfq_quota(buyer: User) -> None:
     """429 (with Retry-After) when the buyer has posted as many RFQs as allowed."""
-    strategy = limiter.limiter
-    for item in _rfq_limits():
-        if not strategy.test(item, *_limit_keys(buyer)):
-            reset_at, _remaining = strategy.get_window_stats(item, *_limit_keys(buyer))
-            raise RateLimited(
-                max(1, int(reset_at - time.time()) + 1),
-                f"You have posted the most RFQs allowed ({item}); try again later.",
-            )
+    ratelimit.check("rfq", buyer.id)
 
 
 def spend_rfq_quota(buyer: User) -> None:
-    for item in _rfq_limits():
-        limiter.limiter.hit(item, *_limit_keys(buyer))
+    """Count a posted RFQ (checked first, counted once it is valid and matched)."""
+    ratelimit.count("rfq", buyer.id)
 
 
 # Creating an RFQ --------------------------------------------------------------------

@@ -23,12 +23,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.accounts import services, throttle
+from marketplace import ratelimit
+from marketplace.accounts import services
 from marketplace.accounts.api import start_login
 from marketplace.accounts.models import Role, User
 from marketplace.errors import Conflict, RateLimited, Unauthorized, ValidationFailed
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 from marketplace.i18n import LANG_COOKIE
+from marketplace.net import client_ip
 from marketplace.permissions import login_required
 from marketplace.web import navigation
 from marketplace.web.forms import LanguageForm, LoginForm, RegisterForm
@@ -112,13 +114,14 @@ def login():
         return render_template("login.html", form=form, next=next_url)
     email = services.normalize_email(form.email.data or "")[:254]
     try:
-        throttle.register_login_attempt(email)
+        ratelimit.login_attempt(email)
         if not form.validate():
+            ratelimit.login_failed(email)  # malformed attempts count against the IP too
             return render_template("login.html", form=form, next=next_url), 422
         user = services.authenticate(form.email.data, form.password.data)
     except Unauthorized as exc:
         db.session.rollback()
-        throttle.register_login_failure(email)
+        ratelimit.login_failed(email)
         form.form_errors.append(translate_message(exc.message))
         return render_template("login.html", form=form, next=next_url), 401
     except RateLimited as exc:
@@ -139,13 +142,13 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], methods=["POST"])
 def register():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user))
     form = RegisterForm()
     if request.method == "GET":
         return render_template("register.html", form=form)
+    ratelimit.hit("register-ip", client_ip())  # the API's allowance; a 429 error page
     if not form.validate():
         return render_template("register.html", form=form), 422
     try:

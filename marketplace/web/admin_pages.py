@@ -18,15 +18,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from marketplace import ratelimit
 from marketplace.accounts.models import Role, User, UserStatus
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEntry
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.errors import DomainError, NotFound
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 from marketplace.fields import parsing_text_location
 from marketplace.moderation import checks, figures, reports, services, terms
-from marketplace.moderation.api import report_limits, reporter_key
+from marketplace.moderation.api import reporter_key
 from marketplace.moderation.models import ProhibitedTerm, Report, ReportStatus
 from marketplace.moderation.schemas import (
     AdminProductListArgs,
@@ -494,7 +495,7 @@ def my_reports():
 
 @bp.post("/reports")
 @login_required()
-@limiter.limit(report_limits, key_func=reporter_key)
+@ratelimit.limit("report", key=reporter_key)  # the API's allowance; a 429 error page
 def report_create():
     body = form_body("target_type", "target_id", "reason")
     if body.get("target_id", "").isdigit() and len(body["target_id"]) <= 10:

@@ -18,12 +18,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from marketplace import ratelimit
 from marketplace.accounts.models import Role
 from marketplace.catalog.vocab import INCOTERMS
 from marketplace.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
-from marketplace.inquiries import services, throttle
+from marketplace.inquiries import services
 from marketplace.inquiries.models import Inquiry, InquiryStatus, Side
 from marketplace.inquiries.schemas import InquiryCreateSchema, InquiryMessageCreateSchema
 from marketplace.permissions import login_required
@@ -158,7 +159,7 @@ def _reply(inquiry_id: int, side: Side):
     body = request.form.get("body", "")
     try:
         data = InquiryMessageCreateSchema().load({"body": body})
-        throttle.hit("message", current_user)
+        ratelimit.hit("message", current_user.id)
         services.post_message(inquiry, current_user, side, data["body"])
         db.session.commit()
     except ma.ValidationError as exc:
@@ -289,7 +290,7 @@ def buyer_inquiry_new():
     if request.method == "POST":
         try:
             data = InquiryCreateSchema().load(_new_inquiry_body())
-            throttle.hit("inquiry", current_user)
+            ratelimit.hit("inquiry", current_user.id)
             inquiry = services.create_inquiry(current_user, data)
             db.session.commit()
             flash(_("Your inquiry was sent to %(name)s.", name=supplier.name), "success")

@@ -1,4 +1,5 @@
-"""Login: one answer for every bad credential, and throttling per account and per IP."""
+"""Login: one answer for every bad credential, and throttling per account (every attempt;
+failures for the hourly cap) and per IP (failed and malformed attempts only)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,29 @@ def test_ip_limit_holds_across_accounts(make_api, quick_hashing):
     assert response.status_code == 429
     assert "Retry-After" in response.headers
     assert attempt(make_api, victims[10].email, ip="203.0.113.10").status_code == 200
+
+
+def test_fifty_buyers_behind_one_address_all_sign_in(make_api, quick_hashing):
+    """Only failures count per IP: an office behind one NAT address is not locked out."""
+    buyers = [BuyerFactory(password_hash=quick_hashing) for _ in range(50)]
+    commit()
+    statuses = [attempt(make_api, buyer.email, ip="203.0.113.50").status_code for buyer in buyers]
+    assert statuses == [200] * 50
+
+
+def test_eleven_failures_from_one_address_are_refused(make_api, quick_hashing):
+    buyers = [BuyerFactory(password_hash=quick_hashing) for _ in range(12)]
+    commit()
+    for buyer in buyers[:5]:  # successes in between do not reset or use up anything
+        assert attempt(make_api, buyer.email, ip="203.0.113.51").status_code == 200
+    statuses = [
+        attempt(make_api, buyer.email, WRONG, ip="203.0.113.51").status_code
+        for buyer in buyers[:11]
+    ]
+    assert statuses == [401] * 10 + [429]
+    refused = attempt(make_api, buyers[11].email, ip="203.0.113.51")
+    assert_error_envelope(refused, 429)
+    assert int(refused.headers["Retry-After"]) > 0
 
 
 def test_unknown_emails_count_against_the_ip(make_api, quick_hashing):
