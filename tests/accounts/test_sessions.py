@@ -91,7 +91,7 @@ PRODUCTION_PROBE = textwrap.dedent(
             pass  # production's own database and services are not the point here
                   # (the start-up checks: tests/core/test_production_config.py)
 
-    from marketplace import create_app
+    from marketplace import create_app, transaction
     from marketplace.extensions import db
     from marketplace.accounts import services
     from marketplace.accounts.models import Role

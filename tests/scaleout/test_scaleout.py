@@ -64,12 +64,12 @@ class Deployment:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     log_files: dict[str, object] = field(default_factory=dict)
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def start(self, name: str, argv: list[str], **env: str) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed by kill_group
         process = subprocess.Popen(  # noqa: S603 - our own command lines
             argv,
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -81,9 +81,12 @@ class Deployment:
 
     def start_web(self, name: str) -> None:
         port = free_port()
+        runtime = self.logs / f"run-{name}"  # gunicorn's control socket, one per server
+        runtime.mkdir(exist_ok=True)
         self.start(
             name,
             [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            XDG_RUNTIME_DIR=str(runtime),
         )
         url = f"http://127.0.0.1:{port}"
         wait_for(lambda: _ready(url), 60, f"{name} to answer /readyz")
