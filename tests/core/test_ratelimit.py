@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
+import sys
+import textwrap
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +23,7 @@ from tests.catalog.support import make_product
 from tests.factories import BuyerFactory, SupplierOwnerFactory
 from tests.inquiries.conftest import INQUIRIES, inquiry_body
 
+ROOT = Path(__file__).resolve().parents[2]
 HTML = {"Accept": "text/html"}
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 NOTHING_LISTENS = "redis://:not-for-the-log@127.0.0.1:1/0"  # port 1: connection refused
@@ -159,6 +165,99 @@ def test_the_page_login_works_without_the_storage(dead_storage, make_api):
     response = client.post("/login", data=data, headers=HTML)
     assert response.status_code == 302
     assert client.get("/api/v1/auth/me").json["id"] == buyer.id
+
+
+# An app started with its Redis down: nothing shared with the suite's app but the code.
+STARTED_WITH_REDIS_DOWN = textwrap.dedent(
+    """
+    import json, sys
+    from flask_migrate import upgrade
+    from config import TestingConfig
+
+    storage_uri, database_url = sys.argv[1:]
+
+    class RedisDown(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        RATELIMIT_STORAGE_URI = storage_uri
+        REGISTER_LIMIT_PER_IP = LOGIN_LIMIT_PER_IP = "1 per hour"  # would refuse the 2nd
+        REPORT_LIMITS_PER_USER = INQUIRY_LIMITS_PER_BUYER = "1 per hour"
+
+    from marketplace import create_app
+    from marketplace.catalog.models import ProductStatus
+
+    app = create_app(RedisDown)
+    with app.app_context():
+        upgrade()
+        from tests.catalog.support import make_product
+        from tests.factories import BuyerFactory, SupplierOwnerFactory
+
+        supplier = SupplierOwnerFactory().supplier
+        product_ids = [make_product(supplier, ProductStatus.PUBLISHED, sku=f"D{n}").id
+                       for n in range(2)]
+        supplier_id, buyer_email = supplier.id, BuyerFactory().email
+
+    def client():
+        c = app.test_client()
+        return c, {"X-CSRFToken": c.get("/api/v1/auth/csrf").json["csrf_token"]}
+
+    statuses = {"login": [], "register": [], "register_page": [], "report": [], "inquiry": []}
+    for password in ("wrong password", "wrong password", "correct horse battery staple"):
+        c, h = client()
+        body = {"email": buyer_email, "password": password}
+        statuses["login"].append(c.post("/api/v1/auth/login", json=body, headers=h).status_code)
+    buyer, headers = c, {"X-CSRFToken": c.get("/api/v1/auth/csrf").json["csrf_token"]}
+    for n in range(2):
+        c, h = client()
+        body = {"role": "buyer", "name": "B", "email": f"a{n}@x.example",
+                "password": "slippers from neikeng 2026"}
+        statuses["register"].append(
+            c.post("/api/v1/auth/register", json=body, headers=h).status_code)
+        c, h = client()
+        form = {**body, "email": f"p{n}@x.example"}
+        statuses["register_page"].append(c.post("/register", data=form, headers=h).status_code)
+        report = {"target_type": "product", "target_id": product_ids[n], "reason": "Fake."}
+        statuses["report"].append(
+            buyer.post("/api/v1/reports", json=report, headers=headers).status_code)
+        inquiry = {"supplier_id": supplier_id, "quantity": 2000, "destination_country": "PH",
+                   "message": "Quote please"}
+        statuses["inquiry"].append(
+            buyer.post("/api/v1/inquiries", json=inquiry, headers=headers).status_code)
+    print(json.dumps(statuses))
+    """
+)
+
+
+def test_an_app_started_with_its_redis_down_serves_every_limited_request(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["PYTHONPATH"] = str(ROOT)
+    database_url = f"sqlite:///{tmp_path / 'redis-down.db'}"
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a constant script
+        [sys.executable, "-c", STARTED_WITH_REDIS_DOWN, NOTHING_LISTENS, database_url],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "login": [401, 401, 200],
+        "register": [201, 201],
+        "register_page": [302, 302],
+        "report": [201, 201],
+        "inquiry": [201, 201],
+    }
+    log_lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    warnings = [line for line in log_lines if line["logger"] == "marketplace.ratelimit"]
+    assert len(warnings) == 1, warnings
+    assert warnings[0]["level"] == "WARNING"
+    assert warnings[0]["message"] == (
+        "rate limits are off for 10s: their storage failed (ConnectionError)"
+    )
+    assert not [line for line in log_lines if line["level"] == "ERROR"]
+    assert "Traceback" not in result.stderr
+    assert PASSWORD_IN_URL not in result.stderr
 
 
 # Real Redis: the same sharing across separate clients of one storage ---------------
