@@ -141,7 +141,7 @@ class Config:
     # Rate limits (Flask-Limiter notation)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_KEY_PREFIX = "marketplace"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "marketplace")  # shared Redis
     RATELIMIT_SWALLOW_ERRORS = True  # Flask-Limiter decorators, should any come back
     # Limits fail open: when their storage (Redis) fails, requests go through with one
     # warning logged, and the storage is left alone this long before the next try.
@@ -184,6 +184,19 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Neikeng Slipper Sourcing <noreply@neikeng-slippers.example>"
     )
+
+    # Background jobs (Celery). With a broker, web processes queue and workers run them;
+    # without one (the embedded default) each job runs in-process right after the commit.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or REDIS_URL
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "marketplace")  # the broker's list name
+    CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)  # s, then redelivered
+    JOB_MAX_RETRIES = env_int("JOB_MAX_RETRIES", 5)  # then recorded as a failed task
+    JOB_RETRY_BACKOFF_SECONDS = env_int("JOB_RETRY_BACKOFF_SECONDS", 30)  # doubles each retry
+    JOB_TIME_LIMIT_SECONDS = env_int("JOB_TIME_LIMIT_SECONDS", 600)  # a task is killed after
+    OUTBOX_SEND_INTERVAL_SECONDS = env_int("OUTBOX_SEND_INTERVAL_SECONDS", 60)  # beat: retries
+    OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30)  # sent e-mails, then purged
+    NOTIFICATION_KEEP_DAYS = env_int("NOTIFICATION_KEEP_DAYS", 180)  # read ones, then purged
+    REVOKED_TOKEN_KEEP_DAYS = env_int("REVOKED_TOKEN_KEEP_DAYS", 30)
 
     # Absolute base of links in e-mails, e.g. https://slippers.neikeng.example
     SITE_URL = os.environ.get("SITE_URL", "")
@@ -240,6 +253,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     DATABASE_REPLICA_URL = ""  # tests/reliability/test_read_replica.py sets its own
     STORAGE_URL = ""  # files in the per-session UPLOAD_DIR; tests/storage swap in S3
+    CELERY_BROKER_URL = ""  # jobs run in-process after the commit
     MAIL_SERVER = ""
     METRICS_TOKEN = ""  # the test client is 127.0.0.1; tests set a token where they need one
     SENTRY_DSN = ""  # tests/core/test_sentry.py points a DSN at its own receiver

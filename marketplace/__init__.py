@@ -36,11 +36,14 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     init_sentry(app)  # after the error handlers: it wraps the 500 handler
     register_blueprints(app)
     register_commands(app)
+    from marketplace import transaction
+
+    transaction.wrap_views(app)  # last: every view registered above commits in one place
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    from marketplace import database, transaction
+    from marketplace import database, jobs, transaction
     from marketplace.extensions import babel, db, limiter, migrate
     from marketplace.i18n import select_locale
     from marketplace.storage import init_app as init_storage
@@ -52,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
     init_storage(app)  # a bad STORAGE_URL stops the start
+    jobs.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Models must be imported before the API spec and migrations look at the metadata.
     import marketplace.models  # noqa: F401
@@ -83,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
 
     # The page modules add their views to ``web_bp``; import them before registering it.
     from marketplace.web import (  # noqa: F401
+        admin_jobs_pages,
         admin_pages,
         inquiry_pages,
         public_pages,

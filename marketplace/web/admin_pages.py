@@ -71,6 +71,8 @@ ACTION_LABELS = {
     "prohibited_term.add": _l("Prohibited term added"),
     "prohibited_term.delete": _l("Prohibited term removed"),
     "quotation.accept": _l("Quotation accepted"),
+    "task.retry": _l("Failed task run again"),
+    "task.dismiss": _l("Failed task dismissed"),
 }
 FLAG_LABELS = {
     "prohibited_term": _l("Prohibited term"),

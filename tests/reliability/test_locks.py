@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import jsonify, request
 
+from marketplace import transaction
 from tests.reliability.conftest import registration
 
 pytestmark = pytest.mark.real_commits
@@ -47,7 +48,7 @@ def probe_routes(app) -> None:
             conn.close()
             db.session.execute(sa.text("INSERT INTO probe (note) VALUES ('mine')"))
             result["after_write"] = other_writer_can_lock(path)
-        db.session.commit()
+        transaction.commit()
         return jsonify(result)
 
     app.add_url_rule("/_probe/lock", "lock_probe", lock_probe, methods=["GET", "POST"])
