@@ -21,9 +21,9 @@ from marketplace.catalog.models import Product, ProductStatus
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.inquiries import services
-from marketplace.rfqs.metrics import refresh_supplier_metrics
 from marketplace.inquiries.models import Inquiry, InquiryMessage, Side
 from marketplace.notifications.models import OutboxEmail
+from marketplace.rfqs.metrics import refresh_supplier_metrics
 from marketplace.suppliers.models import Supplier, SupplierStatus
 
 # (state, hours ago it was sent, hours to the first reply or None, replies after that)
