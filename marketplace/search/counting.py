@@ -8,7 +8,8 @@ does not change from one page of results to the next). When that says more than
 are the sample's, scaled: a broad search reads a few thousand sampled rows, not ten
 thousand matches. Otherwise the matches are read once, up to the limit and one, in one
 statement that also sorts them and returns the page asked for: the counts and the page
-cost one pass over the matches, not two. That statement runs with ``PLANNER_SETTINGS``:
+cost one pass over the matches, not two. That statement runs with the PostgreSQL
+backend's ``PLANNER_SETTINGS``:
 bitmap scans only. A LIMIT the planner expects to reach would otherwise have it start a
 scan that stops early (a sequential scan, or a walk of an index on one filter), which
 for a misjudged filter reads most of the table; a bitmap scan reads only matches, and
@@ -21,32 +22,41 @@ out matches in rank order and stops after the page).
 
 The material facet: PostgreSQL reads it off the matches' filter tokens (``mat...`` in
 ``tags``), SQLite joins the matches to ``product_materials``.
+
+What differs between the two (the sample, the order of the counted matches, the
+material facet, the estimate past the limit) is the search backend's
+(``marketplace.search.backends``); the statement and its reading are here, once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.sql.util import ClauseAdapter
 
-from marketplace.catalog.models import Category, Material, product_materials
+from marketplace.catalog.models import Category
 from marketplace.extensions import db
 from marketplace.search import text
-from marketplace.search.models import docs, fts, fts_tags
-from marketplace.search.query import SearchQuery
+from marketplace.search.models import docs
+
+if TYPE_CHECKING:
+    from marketplace.search.query import SearchQuery
 
 DEFAULT_EXACT_TOTAL = 10_000
 SAMPLE_PERCENT = 0.5
 SAMPLE_SEED = 590
 ESTIMATE_MARGIN = 2
-PLANNER_SETTINGS = {"enable_seqscan": "off", "enable_indexscan": "off"}
 
-# The kinds of the rows of a counting statement.
-_CATEGORY, _VERIFIED, _MATERIAL, _LAST, _CATEGORY_SLUG, _MATERIAL_NAME, _PAGE = range(7)
+# The kinds of the rows of a counting statement (the backends' facet parts add some).
+CATEGORY, VERIFIED, MATERIAL, LAST, CATEGORY_SLUG, MATERIAL_NAME, PAGE = range(7)
+
+
+def no_keys() -> list[Any]:
+    """The two key columns of a counting row that is not a page row."""
+    return [sa.cast(sa.null(), sa.Numeric)] * 2
 
 
 def exact_limit() -> int:
@@ -82,61 +92,46 @@ class Counts:
 
 
 def count(query: SearchQuery, page: PageRequest | None = None) -> Counts:
-    """The facets and the total of ``query``, and (PostgreSQL, when every match was read)
-    the ``page`` asked for."""
+    """The facets and the total of ``query``, and (when every match was read and a
+    ``page`` is asked for) that page."""
     cap = exact_limit()
+    backend = query.backend
     estimate = None
-    if query.postgresql:
-        counts, found = _count_sample(query)
+    sample = backend.sampled(query, _facet_columns(query), SAMPLE_PERCENT, SAMPLE_SEED)
+    if sample is not None:
+        counts, found, _, _ = _run(query, sample.cte("matches"))
         estimate = round(found * 100 / SAMPLE_PERCENT)
         if estimate > ESTIMATE_MARGIN * cap:
             return Counts(_scaled(counts, found, estimate), estimate, True)
     limit = cap + 1
-    counts, counted, last, rows = _count_matches(query, limit, page if query.postgresql else None)
+    counts, counted, last, rows = _count_matches(query, limit, page)
     if counted < limit:
         return Counts(facet_dict(*counts), counted, False, rows)
     if estimate is None:
-        estimate = _sqlite_estimate(query, last, counted)
+        estimate = backend.estimate_total(query, last, counted)
     estimate = max(estimate, counted)
     return Counts(_scaled(counts, counted, estimate), estimate, True)
 
 
 def _facet_columns(query: SearchQuery) -> list[Any]:
-    columns = [docs.c.product_id, docs.c.category_id, docs.c.is_verified]
-    if query.postgresql:
-        columns.append(docs.c.tags)
-    return columns
-
-
-def _count_sample(query: SearchQuery) -> tuple[tuple[dict, dict, dict], int]:
-    """PostgreSQL: the facet counts of the matches among the sampled pages, and how many
-    there were."""
-    sampled = sa.tablesample(
-        docs,
-        sa.func.system(SAMPLE_PERCENT),
-        name="sampled",
-        seed=sa.literal_column(str(SAMPLE_SEED)),
-    )
-    matches = ClauseAdapter(sampled).traverse(query.source(*_facet_columns(query)))
-    counts, found, _, _ = _run(query, matches.cte("matches"))
-    return counts, found
+    return [
+        docs.c.product_id,
+        docs.c.category_id,
+        docs.c.is_verified,
+        *query.backend.facet_columns(),
+    ]
 
 
 def _count_matches(
     query: SearchQuery, limit: int, page: PageRequest | None
 ) -> tuple[tuple[dict, dict, dict], int, Any, list[tuple] | None]:
-    """The facet counts of the first ``limit`` matches (in the driving index's order on
-    SQLite), how many there were, (SQLite) the last one's driving rowid, and the
-    ``page`` among them."""
-    columns = _facet_columns(query)
-    if not query.postgresql:
-        columns.append(query.driving_rowid.label("position"))
+    """The facet counts of the first ``limit`` matches (in the order the backend counts
+    them), how many there were, the last one's ``position`` (where the backend reads
+    one) and the ``page`` among them."""
     keys = []
     if page is not None:
         keys = [expr.label(f"key{i}") for i, (expr, _) in enumerate(page.keys)]
-    matches = query.source(*columns, *keys)
-    if not query.postgresql:
-        matches = matches.order_by(query.driving_rowid)
+    matches = query.backend.counted_matches(query, [*_facet_columns(query), *keys])
     matches = matches.limit(limit).cte("matches").prefix_with("MATERIALIZED")
     return _run(query, matches, page)
 
@@ -165,77 +160,51 @@ def _page_select(matches, page: PageRequest):
     # One shape for every row of the statement: kind, label, number, two keys.
     padded = [sa.cast(c, sa.Numeric) for c in list(rows.c)[1:]]
     padded += [sa.cast(sa.null(), sa.Numeric)] * (2 - len(padded))
-    return sa.select(sa.literal(_PAGE), sa.cast(sa.null(), sa.String), rows.c.product_id, *padded)
+    return sa.select(sa.literal(PAGE), sa.cast(sa.null(), sa.String), rows.c.product_id, *padded)
 
 
 def _run(
     query: SearchQuery, matches, page: PageRequest | None = None
 ) -> tuple[tuple[dict, dict, dict], int, Any, list[tuple] | None]:
     """Per category, material and verification, the rows of ``matches`` (a CTE); their
-    number; the highest ``position`` (SQLite); the ``page`` among them. One statement."""
+    number; the highest ``position`` (where the backend reads it); the ``page`` among
+    them. One statement."""
     verified = sa.case((matches.c.is_verified, "true"), else_="false")
-    no_key = [sa.cast(sa.null(), sa.Numeric)] * 2
+    no_key = no_keys()
     # Grouped by category id; the slugs come with the counts (no join per match).
     parts = [
         sa.select(
-            sa.literal(_CATEGORY),
+            sa.literal(CATEGORY),
             sa.cast(matches.c.category_id, sa.String),
             sa.func.count(),
             *no_key,
         ).group_by(matches.c.category_id),
-        sa.select(sa.literal(_CATEGORY_SLUG), Category.slug, Category.id, *no_key),
-        sa.select(sa.literal(_VERIFIED), verified, sa.func.count(), *no_key).group_by(verified),
+        sa.select(sa.literal(CATEGORY_SLUG), Category.slug, Category.id, *no_key),
+        sa.select(sa.literal(VERIFIED), verified, sa.func.count(), *no_key).group_by(verified),
+        *query.backend.facet_parts(matches),
     ]
-    if query.postgresql:
-        # The materials are filter tokens of the matches ("mateva"), unnested in the
-        # select list (a function scan per match would build a tuplestore each); their
-        # names come with the counts.
-        tags = sa.select(sa.func.unnest(matches.c.tags).label("tag")).subquery("tags")
-        parts += [
-            sa.select(sa.literal(_MATERIAL), tags.c.tag, sa.func.count(), *no_key)
-            .where(tags.c.tag.startswith("mat"))
-            .group_by(tags.c.tag),
-            sa.select(sa.literal(_MATERIAL_NAME), Material.name, sa.literal(0), *no_key),
-        ]
-    else:
-        # LEFT JOINs: SQLite keeps their order, the matches first, then one primary-key
-        # look-up each (as inner joins it may walk all product_materials rows instead).
-        parts += [
-            sa.select(sa.literal(_MATERIAL), Material.name, sa.func.count(), *no_key)
-            .select_from(matches)
-            .outerjoin(product_materials, product_materials.c.product_id == matches.c.product_id)
-            .outerjoin(Material, Material.id == product_materials.c.material_id)
-            .group_by(Material.name),
-            sa.select(
-                sa.literal(_LAST),
-                sa.cast(sa.null(), sa.String),
-                sa.func.max(matches.c.position),
-                *no_key,
-            ),
-        ]
     if page is not None:
         parts.append(_page_select(matches, page))
     by_category, by_verified, by_material, slugs, names = {}, {}, {}, {}, {}
     last, rows = None, [] if page is not None else None
     for kind, label, number, *keys in db.session.execute(sa.union_all(*parts)):
-        if kind == _CATEGORY:
+        if kind == CATEGORY:
             by_category[int(label)] = number
-        elif kind == _CATEGORY_SLUG:
+        elif kind == CATEGORY_SLUG:
             slugs[number] = label
-        elif kind == _VERIFIED:
+        elif kind == VERIFIED:
             by_verified[label == "true"] = number
-        elif kind == _MATERIAL:
+        elif kind == MATERIAL:
             by_material[label] = number
-        elif kind == _MATERIAL_NAME:
+        elif kind == MATERIAL_NAME:
             names[text.tag("mat", label)] = label
-        elif kind == _LAST:
+        elif kind == LAST:
             last = number
         else:
             rows.append((number, *_key_values(keys, page)))
     by_material.pop(None, None)  # matches without materials (the outer join)
     by_category = {slugs[i]: n for i, n in by_category.items() if i in slugs}
-    if query.postgresql:
-        by_material = {names[t]: n for t, n in by_material.items() if t in names}
+    by_material = query.backend.material_counts(by_material, names)
     if rows is not None:
         rows.sort(key=lambda row: _sort_key(row[1:], page))
     return (by_category, by_material, by_verified), sum(by_category.values()), last, rows
@@ -266,27 +235,3 @@ def _scaled(counts, sampled: int, estimate: int) -> dict[str, dict[str, int]]:
         return {k: max(1, round(v * scale)) for k, v in values.items()}
 
     return facet_dict(*map(scaled, counts))
-
-
-def _sqlite_estimate(query: SearchQuery, last_rowid: int, sampled: int) -> int:
-    """How many products match, past the exact limit (SQLite)."""
-    if not (query.fts_text or query.fts_tags):
-        # The sample is the first matches by product id: scale by the share of ids read.
-        # Two subqueries: SQLite answers a lone min() or max() from the index's end, but
-        # scans the whole table for both in one SELECT.
-        low, high = db.session.execute(
-            sa.select(
-                sa.select(sa.func.min(docs.c.product_id)).scalar_subquery(),
-                sa.select(sa.func.max(docs.c.product_id)).scalar_subquery(),
-            )
-        ).one()
-        return round(sampled * (high - low + 1) / max(1, last_rowid - low + 1))
-    # FTS5 counts its own matches fast; filters on other columns pass the share they
-    # passed in the sample.
-    table = fts if query.fts_text else fts_tags
-    match = sa.literal_column(table.name).op("MATCH")(query.fts5_expression())
-    everything = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(match))
-    read = db.session.scalar(
-        sa.select(sa.func.count()).select_from(table).where(match, table.c.rowid <= last_rowid)
-    )
-    return round(everything * sampled / max(1, read))

@@ -24,7 +24,6 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -42,18 +41,8 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.search import cards as result_cards
 from marketplace.search import text
-from marketplace.search.models import (
-    cards,
-    docs,
-    fts,
-    fts_tags,
-    prices,
-    quality,
-    rank_key,
-    supplier_docs,
-    supplier_fts,
-    words,
-)
+from marketplace.search.backends import backend_for
+from marketplace.search.models import docs, quality, rank_key
 from marketplace.suppliers.models import (
     Certification,
     Supplier,
@@ -67,55 +56,9 @@ SUPPLIER_FIELDS = ("name", "status", "verification_status", "response_rate")
 CATEGORY_FIELDS = ("name", "name_zh", "slug", "is_active")
 DIRECTORY_FIELDS = ("name", "description", "city", "province")
 
-TEXT_COLUMNS = ("doc_name", "doc_core", "document", "tags")
-DOC_COLUMNS = [c.name for c in docs.c if c.name not in TEXT_COLUMNS]
-# The tsvectors of each part computed once, then combined into the three documents.
-PG_VECTORS = """
-    SELECT {columns},
-        va AS doc_name,
-        va || vb AS doc_core,
-        setweight(va, 'A') || setweight(vb, 'B') || setweight(vc, 'C') || setweight(vd, 'D')
-            AS document,
-        tags
-    FROM {source},
-    LATERAL (SELECT to_tsvector('english', text_a) AS va, to_tsvector('english', text_b) AS vb,
-                    to_tsvector('english', text_c) AS vc, to_tsvector('english', text_d) AS vd) v
-"""
-PG_INSERT = sa.text(
-    f"INSERT INTO search_fts_docs ({', '.join(DOC_COLUMNS)}, {', '.join(TEXT_COLUMNS)})"
-    + PG_VECTORS.format(
-        columns=", ".join(DOC_COLUMNS),
-        source="(SELECT "
-        + ", ".join(
-            f"CAST(:{c} AS {docs.c[c].type.compile(postgresql.dialect())}) AS {c}"
-            for c in DOC_COLUMNS
-        )
-        + ", CAST(:text_a AS text) AS text_a, CAST(:text_b AS text) AS text_b,"
-        " CAST(:text_c AS text) AS text_c, CAST(:text_d AS text) AS text_d,"
-        " CAST(:tags AS text[]) AS tags) AS given",
-    )
-)
-# Large batches go through COPY into a temporary table, then one INSERT ... SELECT.
-PG_STAGE = f"""
-    CREATE TEMPORARY TABLE IF NOT EXISTS search_fts_stage (
-        {", ".join(f"{c} {docs.c[c].type.compile(postgresql.dialect())}" for c in DOC_COLUMNS)},
-        text_a text, text_b text, text_c text, text_d text, tags text[]
-    ) ON COMMIT DROP
-"""
-PG_FROM_STAGE = (
-    f"INSERT INTO search_fts_docs ({', '.join(DOC_COLUMNS)}, {', '.join(TEXT_COLUMNS)})"
-    + PG_VECTORS.format(columns=", ".join(DOC_COLUMNS), source="search_fts_stage")
-)
-COPY_MIN_ROWS = 200
-PRICE_COLUMNS = ("product_id", "min_qty", "max_qty", "unit_price")
-
 
 def _connection(connection: Connection | None) -> Connection:
     return connection if connection is not None else db.session.connection()
-
-
-def _is_postgresql(connection: Connection) -> bool:
-    return connection.dialect.name == "postgresql"
 
 
 def reindex_products(product_ids: Iterable[int], *, connection: Connection | None = None) -> int:
@@ -125,7 +68,7 @@ def reindex_products(product_ids: Iterable[int], *, connection: Connection | Non
     indexed, lexicon = 0, set()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        _remove(conn, chunk)
+        backend_for(conn).delete_products(conn, chunk)
         indexed += _add(conn, Product.id.in_(chunk), lexicon)
     _add_words(conn, lexicon)
     return indexed
@@ -150,30 +93,8 @@ def rebuild_all(*, connection: Connection | None = None) -> int:
     On PostgreSQL the index tables are TRUNCATEd and their secondary indexes made again
     at the end: searches wait for the rebuild's commit."""
     conn = _connection(connection)
-    rebuilt_indexes: list[str] = []
-    if _is_postgresql(conn):
-        conn.execute(
-            sa.text(
-                "TRUNCATE search_fts_docs, search_fts_prices, search_fts_cards, "
-                "search_fts_words, search_fts_suppliers"
-            )
-        )
-        # Building an index once at the end is much faster than updating it row by row:
-        # drop the secondary indexes (as the migrations made them) and make them again.
-        secondary = conn.execute(
-            sa.text(
-                "SELECT indexname, indexdef FROM pg_indexes "
-                "WHERE schemaname = current_schema() "
-                "AND tablename IN ('search_fts_docs', 'search_fts_prices') "
-                "AND indexname NOT LIKE 'pk\\_%'"
-            )
-        ).all()
-        for name, definition in secondary:
-            conn.exec_driver_sql(f'DROP INDEX "{name}"')
-            rebuilt_indexes.append(definition)
-    else:
-        for table in (fts, fts_tags, prices, cards, docs, words, supplier_fts):
-            conn.execute(table.delete())
+    backend = backend_for(conn)
+    rebuild = backend.empty_index(conn)
     _add_supplier_words(conn, sa.true())
     last_id, indexed, lexicon = 0, 0, set()
     while True:
@@ -187,10 +108,7 @@ def rebuild_all(*, connection: Connection | None = None) -> int:
         )
         if not chunk:
             _add_words(conn, lexicon)
-            if rebuilt_indexes:
-                conn.exec_driver_sql("SELECT set_config('maintenance_work_mem', '256MB', true)")
-                for definition in rebuilt_indexes:
-                    conn.exec_driver_sql(definition)
+            backend.finish_rebuild(conn, rebuild)
             return indexed
         indexed += _add(conn, sa.and_(Product.id > last_id, Product.id <= chunk[-1]), lexicon)
         last_id = chunk[-1]
@@ -204,21 +122,8 @@ def reindex_supplier_words(
     ids = sorted({int(i) for i in supplier_ids if i is not None})
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        if _is_postgresql(conn):
-            conn.execute(supplier_docs.delete().where(supplier_docs.c.supplier_id.in_(chunk)))
-        else:
-            conn.execute(supplier_fts.delete().where(supplier_fts.c.rowid.in_(chunk)))
+        backend_for(conn).delete_supplier_words(conn, chunk)
         _add_supplier_words(conn, Supplier.id.in_(chunk))
-
-
-PG_SUPPLIER_WORDS = sa.text(
-    """
-    INSERT INTO search_fts_suppliers (supplier_id, document)
-    VALUES (:id, setweight(to_tsvector('english', :name), 'A')
-        || setweight(to_tsvector('english', :place), 'B')
-        || setweight(to_tsvector('english', :description), 'C'))
-    """
-)
 
 
 def _add_supplier_words(conn: Connection, supplier_filter) -> None:
@@ -235,23 +140,8 @@ def _add_supplier_words(conn: Connection, supplier_filter) -> None:
             ).where(supplier_filter)
         )
     ]
-    if not rows:
-        return
-    if _is_postgresql(conn):
-        conn.execute(PG_SUPPLIER_WORDS, rows)
-    else:
-        conn.execute(sa.insert(supplier_fts), [{**r, "rowid": r.pop("id")} for r in rows])
-
-
-def _remove(conn: Connection, ids: list[int]) -> None:
-    if not _is_postgresql(conn):
-        keys = list(conn.scalars(sa.select(docs.c.rank_key).where(docs.c.product_id.in_(ids))))
-        if keys:
-            conn.execute(fts.delete().where(fts.c.rowid.in_(keys)))
-        conn.execute(fts_tags.delete().where(fts_tags.c.rowid.in_(ids)))
-    conn.execute(prices.delete().where(prices.c.product_id.in_(ids)))
-    conn.execute(cards.delete().where(cards.c.product_id.in_(ids)))
-    conn.execute(docs.delete().where(docs.c.product_id.in_(ids)))
+    if rows:
+        backend_for(conn).insert_supplier_words(conn, rows)
 
 
 def _size_tags(sizes) -> list[str]:
@@ -368,93 +258,14 @@ def _add(conn: Connection, product_filter, lexicon: set[str]) -> int:
     if not documents:
         return 0
     card_rows = result_cards.write(conn, [d["product_id"] for d in documents])
-    if _is_postgresql(conn) and len(documents) >= COPY_MIN_ROWS:
-        _copy(conn, "search_fts_prices", PRICE_COLUMNS, price_rows)
-        _copy(conn, "search_fts_cards", ("product_id", "card"), card_rows)
-    else:
-        conn.execute(
-            sa.insert(prices), [dict(zip(PRICE_COLUMNS, r, strict=True)) for r in price_rows]
-        )
-        conn.execute(sa.insert(cards), [{"product_id": i, "card": c} for i, c in card_rows])
-    if _is_postgresql(conn):
-        _insert_pg(conn, documents)
-        return len(documents)
-    conn.execute(sa.insert(docs), [{k: d[k] for k in DOC_COLUMNS} for d in documents])
-    # On SQLite the category and the supplier are filter tokens too: FTS5 finds them with
-    # the words, in rank order, where a join would look up every match.
-    for d in documents:
-        d["tags"] = " ".join([*d["tags"], d.pop("category_tag"), f"sup{d['supplier_id']}"])
-    conn.execute(
-        sa.insert(fts),
-        [
-            {
-                "rowid": d["rank_key"],
-                **{
-                    k: d[k]
-                    for k in ("name", "category", "materials", "description", "supplier", "tags")
-                },
-            }
-            for d in documents
-        ],
-    )
-    conn.execute(
-        sa.insert(fts_tags), [{"rowid": d["product_id"], "tags": d["tags"]} for d in documents]
-    )
+    backend_for(conn).insert_products(conn, documents, price_rows, card_rows)
     return len(documents)
-
-
-def _pg_row(d: dict) -> dict:
-    return {
-        **{k: d[k] for k in DOC_COLUMNS},
-        "text_a": d["name"],
-        "text_b": f"{d['category']} {d['materials']}",
-        "text_c": d["description"],
-        "text_d": d["supplier"],
-        "tags": d["tags"],
-    }
-
-
-def _insert_pg(conn: Connection, documents: list[dict]) -> None:
-    rows = [_pg_row(d) for d in documents]
-    if len(rows) < COPY_MIN_ROWS:
-        conn.execute(PG_INSERT, rows)
-        return
-    conn.exec_driver_sql(PG_STAGE)
-    columns = (*DOC_COLUMNS, "text_a", "text_b", "text_c", "text_d", "tags")
-    _copy(
-        conn,
-        "search_fts_stage",
-        columns,
-        (
-            [
-                row[c] if c in ("tags", "rank_key") or row[c] is None else str(row[c])
-                for c in columns
-            ]
-            for row in rows
-        ),
-    )
-    conn.exec_driver_sql(PG_FROM_STAGE)
-    conn.exec_driver_sql("TRUNCATE search_fts_stage")
-
-
-def _copy(conn: Connection, table: str, columns, rows) -> None:
-    """PostgreSQL COPY on the connection's own transaction."""
-    cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _add_words(conn: Connection, lexicon: set[str]) -> None:
     """The catalog's words (letters only), for spelling suggestions."""
-    insert = (
-        postgresql.insert(words).on_conflict_do_nothing()
-        if _is_postgresql(conn)
-        else sa.insert(words).prefix_with("OR IGNORE")
-    )
     ordered = sorted(w for w in lexicon if 3 <= len(w) <= 30 and w.isalpha())
-    for start in range(0, len(ordered), 5000):
-        conn.execute(insert, [{"word": w} for w in ordered[start : start + 5000]])
+    backend_for(conn).insert_words(conn, ordered)
 
 
 # Automatic sync on ORM flushes ---------------------------------------------------

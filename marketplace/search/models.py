@@ -113,6 +113,7 @@ LEVEL_COLUMNS = (
     ("name", "category", "materials", "description", "supplier"),
 )
 LEVEL_DOCUMENTS = ("doc_name", "doc_core", "document")
+LEVELS = range(len(LEVEL_COLUMNS))
 VERIFIED_QUALITY = 2000
 
 QUALITY_SHIFT = 2**31  # product ids are 32-bit

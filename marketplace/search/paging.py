@@ -17,18 +17,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from marketplace.errors import ValidationFailed
-from marketplace.extensions import db
 from marketplace.pagination import decode_cursor
-from marketplace.search.models import docs, fts_tags, prices
-from marketplace.search.query import LEVELS, SearchQuery, as_float
+from marketplace.search.models import LEVELS, docs, prices
+
+if TYPE_CHECKING:
+    from marketplace.search.query import SearchQuery
 
 # PostgreSQL: how far a level walks the rank-key index before it asks the GIN index for
-# the rest (a level that has not filled a page by then is sparse).
+# the rest (a level that has not filled a page by then is sparse). Read by its backend.
 WALK_ROWS = 4096
 
 
@@ -69,9 +70,8 @@ def order_for(query: SearchQuery, sort: str) -> Order:
         return Order([(query.rank, True)], where=query.rank_where)
     if sort == "price_asc" and query.at_quantity:
         q = query.args["quantity"]
-        price = prices.c.unit_price if query.postgresql else as_float(prices.c.unit_price)
         return Order(
-            [(price, False), (prices.c.product_id, False)],
+            [(query.backend.price(prices.c.unit_price), False), (prices.c.product_id, False)],
             table=prices,
             where=[prices.c.min_qty <= q, prices.c.max_qty >= q],
         )
@@ -79,8 +79,7 @@ def order_for(query: SearchQuery, sort: str) -> Order:
         return Order([(query.price, False), (d.product_id, False)])
     if sort == "moq_asc":
         return Order([(d.moq, False), (d.product_id, False)])
-    # FTS5 hands out ``search_fts_tags`` rows by rowid, which is the product id.
-    return Order([(fts_tags.c.rowid if query.fts_tags else d.product_id, True)])
+    return Order([(query.backend.newest_key(query), True)])
 
 
 def invalid_cursor() -> ValidationFailed:
@@ -124,47 +123,17 @@ def _unordered(expr):
 def walk(
     query: SearchQuery, order: Order, page: sa.Select, need: int, after: list | None, small: bool
 ) -> list[sa.Row]:
-    """Up to ``need`` rows of ``page`` in ``order``, after the keyset ``after``.
-
-    SQLite: one statement (FTS5, or the sort's index, stops after the page). PostgreSQL:
-    with few matches in all (``small``), find them all and sort them; else walk the sort's
-    index for ``WALK_ROWS`` rows at most, and if the page is not full by then (the matches
-    are sparse in this order), find the rest past that point through the other indexes
-    and sort them. (An ORDER BY that no index hands out: the planner cannot bet on an
-    ordered walk meeting enough matches early, a bet a misjudged selectivity turns into
-    a walk of a million rows. Nor do longer walks pay: where prices follow the category,
-    a search for plush slippers meets none among the 36,000 cheapest products.)"""
+    """Up to ``need`` rows of ``page`` in ``order``, after the keyset ``after``: as the
+    backend walks an order (``small``: few matches in all)."""
     if after is not None:
         page = page.where(order.after(after))
-    if not query.postgresql:
-        return db.session.execute(page.order_by(*order.order_by()).limit(need)).all()
-    if small:
-        return db.session.execute(page.order_by(*order.order_by(unordered=True)).limit(need)).all()
-    walked = sa.select(*(expr for expr, _ in order.keys)).select_from(order.table)
-    walked = walked.where(*order.where)
-    if after is not None:
-        walked = walked.where(order.after(after))
-    boundary = db.session.execute(
-        walked.order_by(*order.order_by()).offset(WALK_ROWS - 1).limit(1)
-    ).first()
-    if boundary is None:  # fewer than WALK_ROWS rows left: walking them is the bound
-        return db.session.execute(page.order_by(*order.order_by()).limit(need)).all()
-    window = page.where(order.until(list(boundary)))
-    rows = db.session.execute(window.order_by(*order.order_by()).limit(need)).all()
-    if len(rows) < need:
-        rest = page.where(order.after(list(boundary)))
-        rows += db.session.execute(
-            rest.order_by(*order.order_by(unordered=True)).limit(need - len(rows))
-        ).all()
-    return rows
+    return query.backend.walk(order, page, need, after, small)
 
 
-def relevance_page(
+def relevance_by_level(
     query: SearchQuery, limit: int, cursor: list[int] | None, small: bool
 ) -> list[tuple[int, int, int]]:
     """Up to ``limit`` (product id, level, rank key), best first: level by level."""
-    if small and query.postgresql:
-        return relevance_sorted(query, limit, cursor)
     order = order_for(query, "relevance")
     rows: list[tuple[int, int, int]] = []
     for level in LEVELS:
@@ -179,23 +148,3 @@ def relevance_page(
         if len(rows) >= limit:
             break
     return rows
-
-
-def relevance_sorted(
-    query: SearchQuery, limit: int, cursor: list[int] | None
-) -> list[tuple[int, int, int]]:
-    """PostgreSQL, few matches in all: one look-up of every match (each GIN index read
-    once, not once a level), each given its level, sorted."""
-    matches = query.source(
-        docs.c.product_id, query.level().label("level"), docs.c.rank_key.label("rank_key")
-    ).subquery("matches")
-    page = sa.select(matches)
-    if cursor is not None:
-        page = page.where(
-            sa.or_(
-                matches.c.level > cursor[0],
-                sa.and_(matches.c.level == cursor[0], matches.c.rank_key < cursor[1]),
-            )
-        )
-    page = page.order_by(matches.c.level, matches.c.rank_key.desc()).limit(limit)
-    return [tuple(row) for row in db.session.execute(page)]

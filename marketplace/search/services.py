@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.pagination import encode_cursor
-from marketplace.search import cards, counting, paging, text
+from marketplace.search import cards, counting, paging
 from marketplace.search.indexer import (  # noqa: F401 - the sync API lives with the search
     rebuild_all,
     reindex_category,
@@ -74,14 +73,6 @@ def search_cards(args: Mapping[str, Any]) -> dict[str, Any]:
     return page.result(cards.load(page.ids, args.get("quantity")))
 
 
-def _page_keys(query: SearchQuery, sort: str) -> list[tuple[Any, bool]]:
-    """The keys of a page found with the counts (PostgreSQL): relevance is the level,
-    then the rank key; any other sort its index's keys."""
-    if sort == "relevance":
-        return [(query.level(), False), (docs.c.rank_key, True)]
-    return paging.order_for(query, sort).keys
-
-
 def _search(args: Mapping[str, Any]) -> _Page:
     limit = args.get("limit") or 20
     sort = args.get("sort") or ("relevance" if args.get("q") else "newest")
@@ -95,32 +86,15 @@ def _search(args: Mapping[str, Any]) -> _Page:
         cursor = paging.cursor_values(sort, args["cursor"], length)
     if query.nothing:
         return _Page([], None, 0, False, counting.facet_dict({}, {}, {}), query)
-    if query.postgresql:
-        # Room for exact bitmaps: with the default 4 MB, ANDing a common word's million
-        # matches with a filter goes lossy and rechecks every row of every page. No JIT:
-        # compiling a search's statement (~20 ms) costs more than it saves. And while
-        # counting, only bitmap scans (see counting.py). One statement.
-        _settings(
-            work_mem=current_app.config.get("SEARCH_WORK_MEM", "32MB"),
-            jit="off",
-            **counting.PLANNER_SETTINGS,
-        )
-
-    # PostgreSQL finds the page with the counts when they read every match.
-    wanted = None
-    if query.postgresql:
-        wanted = counting.PageRequest(_page_keys(query, sort), cursor, limit + 1)
-    counts = counting.count(query, wanted)
+    backend = query.backend
+    backend.prepare_counting()
+    # Where the counts read every match, the page comes with them.
+    counts = counting.count(query, backend.page_with_counts(query, sort, cursor, limit + 1))
     # Nothing matched the words as typed: search the catalog words closest to them (on
     # every page of the search, so that its cursors walk the same results).
     if counts.total == 0 and query.terms and _suggest(query):
-        if wanted is not None:
-            wanted.keys = _page_keys(query, sort)  # the words changed
-        counts = counting.count(query, wanted)
-    if query.postgresql:
-        # The counts are read: the page's walk of the sort's index, and whatever else
-        # the request runs in this transaction, plan with every scan again.
-        _settings(**dict.fromkeys(counting.PLANNER_SETTINGS, "on"))
+        counts = counting.count(query, backend.page_with_counts(query, sort, cursor, limit + 1))
+    backend.finish_counting()
     if counts.total == 0:
         return _Page([], None, 0, False, counts.facets, query)
 
@@ -128,7 +102,7 @@ def _search(args: Mapping[str, Any]) -> _Page:
     rows = counts.page
     small = counts.total <= counting.exact_limit()
     if rows is None and sort == "relevance":
-        rows = paging.relevance_page(query, limit + 1, cursor, small=small)
+        rows = backend.relevance_page(query, limit + 1, cursor, small=small)
     elif rows is None:
         order = paging.order_for(query, sort)
         page = query.source(docs.c.product_id, *(expr for expr, _ in order.keys[:-1]))
@@ -140,12 +114,6 @@ def _search(args: Mapping[str, Any]) -> _Page:
         next_cursor = encode_cursor(values, salt=f"search:{sort}")
     ids = [row[0] for row in rows[:limit]]
     return _Page(ids, next_cursor, counts.total, counts.estimated, counts.facets, query)
-
-
-def _settings(**settings: str) -> None:
-    """PostgreSQL: set these for the rest of the transaction (one statement)."""
-    calls = ", ".join(f"set_config('{name}', %({name})s, true)" for name in settings)
-    db.session.connection().exec_driver_sql(f"SELECT {calls}", settings)
 
 
 def _load_products(ids: list[int]) -> list[Product]:
@@ -175,38 +143,8 @@ def _suggest(query: SearchQuery) -> bool:
     for term in query.terms:
         if term.is_phrase or len(term.text) < 4 or not term.text.isalpha():
             continue
-        found = _similar_pg(term.text) if query.postgresql else _similar_sqlite(term.text)
-        found = [w for w in found if w != term.text]
+        similar = query.backend.similar_words(term.text, MAX_SUGGESTIONS)
+        found = [w for w in similar if w != term.text]
         if found:
             query.suggestions[term.text] = found[:MAX_SUGGESTIONS]
     return bool(query.suggestions)
-
-
-def _similar_pg(word: str) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.text(
-                "SELECT word FROM search_fts_words WHERE word % :word "
-                "ORDER BY similarity(word, :word) DESC, word LIMIT :n"
-            ),
-            {"word": word, "n": MAX_SUGGESTIONS},
-        )
-    )
-
-
-def _similar_sqlite(word: str) -> list[str]:
-    """Catalog words sharing the first two letters, within a small edit distance."""
-    limit = 1 if len(word) <= 5 else 2
-    lo = word[:2]
-    hi = lo[:-1] + chr(ord(lo[-1]) + 1)
-    candidates = db.session.scalars(
-        sa.text(
-            "SELECT word FROM search_fts_words WHERE word >= :lo AND word < :hi "
-            "AND length(word) BETWEEN :shortest AND :longest LIMIT 5000"
-        ),
-        {"lo": lo, "hi": hi, "shortest": len(word) - limit, "longest": len(word) + limit},
-    )
-    scored = sorted((text.edit_distance(word, t, limit), t) for t in candidates if t.isalpha())
-    scored = [(distance, t) for distance, t in scored if distance <= limit]
-    # Only the closest words: "slipers" is "slipper(s)", not also "slides".
-    return [t for distance, t in scored if distance == scored[0][0]][:MAX_SUGGESTIONS]

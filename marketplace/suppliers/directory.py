@@ -24,7 +24,8 @@ from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import decode_cursor, encode_cursor
 from marketplace.search import text
-from marketplace.search.models import docs, supplier_docs, supplier_fts
+from marketplace.search.backends import backend_for
+from marketplace.search.models import docs
 from marketplace.suppliers.models import (
     Certification,
     Supplier,
@@ -33,12 +34,6 @@ from marketplace.suppliers.models import (
 )
 
 SORTS = ("relevance", "response_rate", "newest")
-# Relevance on SQLite: FTS5's bm25 with the columns' weights (name, place, description).
-BM25_WEIGHTS = (10.0, 4.0, 1.0)
-
-
-def _is_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _place_matches(column, value: str):
@@ -58,39 +53,23 @@ def _escape(value: str) -> str:
 
 
 class _Words:
-    """``q`` as a match on the directory index, and its rank."""
+    """``q`` as a match on the directory index, and its rank (the search backend's)."""
 
     def __init__(self, q: str):
         self.terms = text.parse_query(q)
-        self.postgresql = _is_postgresql()
+        self.backend = backend_for(db.session)
 
     @property
     def empty(self) -> bool:
         return not self.terms
 
-    def tsquery(self):
-        return sa.func.to_tsquery(
-            sa.literal_column("'english'::regconfig"),
-            sa.literal(text.tsquery(self.terms), sa.Text),
-        )
-
     def join(self, query: sa.Select) -> sa.Select:
-        if self.postgresql:
-            return query.join(supplier_docs, supplier_docs.c.supplier_id == Supplier.id).where(
-                supplier_docs.c.document.op("@@")(self.tsquery())
-            )
-        return query.join(supplier_fts, supplier_fts.c.rowid == Supplier.id).where(
-            sa.literal_column("search_fts_suppliers").op("MATCH")(text.fts5_match(self.terms))
-        )
+        return self.backend.directory_match(query, self.terms)
 
     @property
     def score(self):
         """Larger is better; a float8 on both databases (it travels in cursors)."""
-        if self.postgresql:
-            return sa.cast(sa.func.ts_rank(supplier_docs.c.document, self.tsquery()), sa.Float)
-        return sa.cast(
-            -sa.func.bm25(sa.literal_column("search_fts_suppliers"), *BM25_WEIGHTS), sa.Float
-        )
+        return self.backend.directory_score(self.terms)
 
 
 def directory_query(
