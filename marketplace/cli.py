@@ -9,7 +9,6 @@ from flask import Flask
 
 from marketplace import transaction
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 
 
 @click.command("create-admin")
@@ -29,7 +28,7 @@ def create_admin_command(email: str, name: str) -> None:
         user = services.create_admin(email, password, name)
         transaction.commit()
     except DomainError as exc:
-        db.session.rollback()
+        transaction.rollback()
         details = "; ".join(
             f"{field}: {' '.join(msgs)}" for field, msgs in (exc.errors or {}).items()
         )

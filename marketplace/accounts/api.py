@@ -26,7 +26,6 @@ from marketplace.accounts.schemas import (
 )
 from marketplace.api_base import Blueprint, bad_text_reason
 from marketplace.errors import DomainError, RateLimited
-from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.net import client_ip
 from marketplace.permissions import login_required
@@ -105,7 +104,6 @@ def register(data):
         country=data["country"],
         company_name=data["company_name"],
     )
-    db.session.commit()
     return user
 
 
@@ -122,7 +120,6 @@ def login(data):
     """
     user = services.authenticate(data["email"], data["password"])
     start_login(user, remember=data["remember"])
-    db.session.commit()
     return user, {"X-CSRFToken": generate_csrf()}
 
 
@@ -137,7 +134,6 @@ def logout():
     # Clear first: logout_user() leaves the flag that deletes the remember-me cookie.
     session.clear()
     logout_user()
-    db.session.commit()
 
 
 @blp.route("/me", methods=["GET"])
@@ -158,7 +154,6 @@ def me():
 def update_me(data):
     """Change your name, country, company name or page language (`en`, `zh`)."""
     services.update_profile(current_user, **data)
-    db.session.commit()
     return current_user
 
 
@@ -171,7 +166,6 @@ def update_me(data):
 def change_password(data):
     """Change your password; every other session of yours ends."""
     services.change_password(current_user, data["current_password"], data["new_password"])
-    db.session.commit()
 
 
 @blp.route("/tokens", methods=["POST"])
@@ -183,7 +177,6 @@ def change_password(data):
 def create_token(data):
     """Create a personal API token for `Authorization: Bearer`; it is shown only once."""
     token, secret = services.create_token(current_user, data["name"])
-    db.session.commit()
     token.token = secret  # only on this response; the database keeps the hash
     return token
 
@@ -206,4 +199,3 @@ def list_tokens():
 def revoke_token(token_id):
     """Revoke one of your API tokens; it stops working at once."""
     services.revoke_token(current_user, token_id)
-    db.session.commit()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from marketplace import transaction
 from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
 from marketplace.catalog import images, services
@@ -19,7 +18,6 @@ from marketplace.catalog.schemas import (
     ProductUpdateSchema,
     image_dict,
 )
-from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.http import accepts
 from marketplace.permissions import authenticated_user, login_required
@@ -39,7 +37,6 @@ PRODUCT = f"/products/<int(max={INT32_MAX}):product_id>"
 def create_product(data):
     """Add a product to your company's catalog, as a draft."""
     product = services.create_product(current_user.supplier, data)
-    db.session.commit()
     return product
 
 
@@ -62,7 +59,6 @@ def update_product(data, product_id):
     review when its name, description, category, materials or images change."""
     product = services.get_product_for_member(product_id, current_user)
     services.update_product(product, data)
-    db.session.commit()
     return product
 
 
@@ -75,7 +71,6 @@ def archive_product(product_id):
     """Archive a product: hidden from buyers, kept for your records (restore brings it back)."""
     product = services.get_product_for_member(product_id, current_user)
     services.archive_product(product)
-    db.session.commit()
 
 
 @blp.route(f"{PRODUCT}/submit", methods=["POST"])
@@ -87,7 +82,6 @@ def submit_product(product_id):
     """Send a draft or rejected product to the platform's review queue."""
     product = services.get_product_for_member(product_id, current_user)
     services.submit_product(product)
-    db.session.commit()
     return product
 
 
@@ -100,7 +94,6 @@ def restore_product(product_id):
     """Bring an archived product back as a draft."""
     product = services.get_product_for_member(product_id, current_user)
     services.restore_product(product)
-    db.session.commit()
     return product
 
 
@@ -116,7 +109,6 @@ def upload_image(files, product_id):
     without metadata and given a thumbnail."""
     product = services.get_product_for_member(product_id, current_user)
     image = images.add_image(product, files["file"])
-    db.session.commit()
     return image_dict(image)
 
 
@@ -128,7 +120,6 @@ def upload_image(files, product_id):
 def delete_image(product_id, image_id):
     product = services.get_product_for_member(product_id, current_user)
     images.delete_image(product, image_id)
-    transaction.commit()  # then the files go
 
 
 @blp.route(f"{PRODUCT}/images/order", methods=["PUT"])
@@ -141,7 +132,6 @@ def order_images(data, product_id):
     """Set the order of a product's images (all of its image ids, first = main photo)."""
     product = services.get_product_for_member(product_id, current_user)
     images.reorder_images(product, data["image_ids"])
-    db.session.commit()
     return product
 
 
@@ -161,7 +151,6 @@ def list_categories():
 def create_category(data):
     """Add a category to the vocabulary (admins)."""
     category = services.create_category(data["slug"], data["name"], data.get("name_zh"))
-    db.session.commit()
     return {
         "slug": category.slug,
         "name": category.name,

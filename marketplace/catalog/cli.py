@@ -7,6 +7,7 @@ import os
 import click
 from flask.cli import AppGroup
 
+from marketplace import transaction
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
@@ -43,9 +44,9 @@ def import_command(supplier_id: int, file: str) -> None:
         click.echo("Writing...")
         result = importer.write_plan(supplier, plan, vocabulary)
         audit.record_catalog_import(supplier, result.as_dict(), os.path.basename(file))
-        db.session.commit()
+        transaction.commit()
     except DomainError as exc:
-        db.session.rollback()
+        transaction.rollback()
         if exc.errors and set(exc.errors) != {"file"}:
             _print_row_errors(exc.errors)
             raise SystemExit(1) from exc

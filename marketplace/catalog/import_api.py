@@ -13,7 +13,6 @@ from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
 from marketplace.audit import services as audit
 from marketplace.catalog import exporter, importer
-from marketplace.extensions import db
 from marketplace.fields import Schema
 from marketplace.http import accepts
 from marketplace.permissions import login_required
@@ -78,7 +77,6 @@ def import_catalog(files):
     upload = files["file"]
     result = importer.import_catalog(current_user.supplier, upload.read(), upload.filename)
     audit.record_catalog_import(current_user.supplier, result.as_dict(), upload.filename)
-    db.session.commit()
     return result.as_dict()
 
 

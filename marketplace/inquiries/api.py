@@ -10,7 +10,6 @@ from flask_login import current_user
 from marketplace import ratelimit
 from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
-from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.inquiries import services
 from marketplace.inquiries.schemas import (
@@ -56,7 +55,6 @@ def create_inquiry(data):
     (`INQUIRY_LIMITS_PER_BUYER`)."""
     ratelimit.hit("inquiry", current_user.id)
     inquiry = services.create_inquiry(current_user, data)
-    db.session.commit()
     return inquiry
 
 
@@ -116,7 +114,6 @@ def post_message(data, inquiry_id):
     inquiry, side = services.get_inquiry_as_party(inquiry_id, current_user)
     ratelimit.hit("message", current_user.id)
     message = services.post_message(inquiry, current_user, side, data["body"])
-    db.session.commit()
     return message
 
 
@@ -129,7 +126,6 @@ def close_inquiry(inquiry_id):
     """Close the inquiry (either party); no more messages. 409 when already closed."""
     inquiry, side = services.get_inquiry_as_party(inquiry_id, current_user)
     services.close_inquiry(inquiry, current_user, side)
-    db.session.commit()
     return inquiry
 
 
@@ -142,5 +138,4 @@ def mark_inquiry_read(inquiry_id):
     """Mark the thread read for your side (a supplier's members share one inbox)."""
     inquiry, side = services.get_inquiry_as_party(inquiry_id, current_user)
     services.mark_read(inquiry, side)
-    db.session.commit()
     return inquiry

@@ -124,7 +124,6 @@ def list_products(args):
 def approve_product(product_id):
     """Publish a product waiting for review (409 in any other state)."""
     product = services.approve_product(services.get_product(product_id))
-    db.session.commit()
     return reviewed_one(product)
 
 
@@ -137,7 +136,6 @@ def approve_product(product_id):
 def reject_product(data, product_id):
     """Reject a product waiting for review; the reason is shown to the supplier."""
     product = services.reject_product(services.get_product(product_id), data["reason"])
-    db.session.commit()
     return reviewed_one(product)
 
 
@@ -150,7 +148,6 @@ def reject_product(data, product_id):
 def suspend_product(data, product_id):
     """Hide a product from buyers; only an admin can reinstate it."""
     product = services.suspend_product(services.get_product(product_id), data["reason"])
-    db.session.commit()
     return reviewed_one(product)
 
 
@@ -162,7 +159,6 @@ def suspend_product(data, product_id):
 def reinstate_product(product_id):
     """Lift a product's suspension: it returns to the state it was suspended from."""
     product = services.reinstate_product(services.get_product(product_id))
-    db.session.commit()
     return reviewed_one(product)
 
 
@@ -195,7 +191,6 @@ def list_prohibited_terms(args):
 def add_prohibited_term(data):
     """Add a term (409 if it is already listed, in any letter case)."""
     term = terms.add_prohibited_term(data["term"])
-    db.session.commit()
     return term
 
 
@@ -206,7 +201,6 @@ def add_prohibited_term(data):
 @blp.doc(security=LOGGED_IN)
 def delete_prohibited_term(term_id):
     terms.delete_prohibited_term(term_id)
-    db.session.commit()
 
 
 # Suppliers -----------------------------------------------------------------------
@@ -247,7 +241,6 @@ def verify_supplier(data, supplier_id):
     409 when no request is waiting."""
     supplier = services.get_supplier(supplier_id)
     services.decide_verification(supplier, decision=data["decision"], reason=data.get("reason"))
-    db.session.commit()
     return with_evidence([supplier])[0]
 
 
@@ -261,7 +254,6 @@ def suspend_supplier(data, supplier_id):
     """Suspend a supplier: its page and all its products vanish from the marketplace at
     once; its members can sign in but cannot submit products or quote."""
     supplier = services.suspend_supplier(services.get_supplier(supplier_id), data["reason"])
-    db.session.commit()
     return with_evidence([supplier])[0]
 
 
@@ -273,7 +265,6 @@ def suspend_supplier(data, supplier_id):
 def reinstate_supplier(supplier_id):
     """Lift a supplier's suspension: its published products are visible again."""
     supplier = services.reinstate_supplier(services.get_supplier(supplier_id))
-    db.session.commit()
     return with_evidence([supplier])[0]
 
 
@@ -304,7 +295,6 @@ def suspend_user(data, user_id):
     """Suspend an account: its sessions and API tokens stop working at once. Admin
     accounts (your own included) cannot be suspended: 409."""
     user = services.suspend_user(services.get_user(user_id), data["reason"])
-    db.session.commit()
     return user
 
 
@@ -316,7 +306,6 @@ def suspend_user(data, user_id):
 def reinstate_user(user_id):
     """Let a suspended account sign in again (old sessions and tokens stay ended)."""
     user = services.reinstate_user(services.get_user(user_id))
-    db.session.commit()
     return user
 
 
@@ -339,7 +328,6 @@ def create_report(data):
     """Report a product, supplier or RFQ you can see (404 otherwise) to the platform team.
     One open report per target; follow its outcome in `GET /reports`."""
     report = reports.create_report(current_user, **data)
-    db.session.commit()
     return report
 
 
@@ -389,7 +377,6 @@ def resolve_report(data, report_id):
     report = reports.resolve_report(
         reports.get_report(report_id), action=data["action"], note=data.get("note")
     )
-    db.session.commit()
     return with_target_status([report])[0]
 
 

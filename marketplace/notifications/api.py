@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_login import current_user
 
 from marketplace.api_base import Blueprint
-from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.notifications import services
 from marketplace.notifications.schemas import (
@@ -49,7 +48,6 @@ def mark_notification_read(notification_id):
     """Mark one of your notifications read (again: no change)."""
     notification = services.get_own_notification(current_user, notification_id)
     services.mark_read(notification)
-    db.session.commit()
     return notification
 
 
@@ -61,5 +59,4 @@ def mark_notification_read(notification_id):
 def mark_all_notifications_read():
     """Mark all your notifications read."""
     marked = services.mark_all_read(current_user)
-    db.session.commit()
     return {"marked_read": marked, "unread_count": 0}

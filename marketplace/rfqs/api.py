@@ -7,9 +7,9 @@ import click
 import sqlalchemy as sa
 from flask_login import current_user
 
+from marketplace import transaction
 from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
-from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.pagination import paginate_by_id
 from marketplace.permissions import login_required
@@ -59,7 +59,6 @@ def create_rfq(data):
     """Post an RFQ (buyers): it is matched to the suppliers whose catalog fits and sent to
     them.  Limited per buyer (RFQ_LIMITS_PER_BUYER): 429 with Retry-After."""
     rfq = services.create_rfq(current_user, data)
-    db.session.commit()
     return rfq_view(rfq)
 
 
@@ -113,7 +112,6 @@ def cancel_rfq(rfq_id):
     """Cancel your RFQ while it is not awarded; submitted quotations are declined."""
     rfq = services.get_own_rfq(rfq_id, current_user)
     services.cancel_rfq(rfq, current_user)
-    db.session.commit()
     return rfq_view(rfq)
 
 
@@ -146,7 +144,6 @@ def submit_quotation(data, rfq_id):
     quotations from RFQ_MAX_QUOTATIONS (10) other suppliers, or your company is suspended."""
     rfq = services.get_rfq(rfq_id, current_user)
     quotation, created = services.submit_quotation(rfq, current_user, data)
-    db.session.commit()
     return quotation_view(quotation), 201 if created else 200
 
 
@@ -203,7 +200,6 @@ def accept_quotation(quotation_id):
     the others declined, at once.  Only one acceptance ever succeeds (others: 409)."""
     quotation = services.get_quotation(quotation_id, current_user)
     services.accept_quotation(quotation, current_user)
-    db.session.commit()
     return quotation_view(quotation)
 
 
@@ -216,7 +212,6 @@ def withdraw_quotation(quotation_id):
     """Withdraw your company's quotation while it is submitted (frees its place)."""
     quotation = services.get_quotation(quotation_id, current_user)
     services.withdraw_quotation(quotation, current_user)
-    db.session.commit()
     return quotation_view(quotation)
 
 
@@ -230,5 +225,5 @@ def refresh_metrics_command() -> None:
     from marketplace.rfqs.metrics import refresh_all_metrics
 
     seen, changed = refresh_all_metrics()
-    db.session.commit()
+    transaction.commit()
     click.echo(f"Response metrics refreshed: {seen} suppliers, {changed} changed.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from marketplace import transaction
 from marketplace.api_base import Blueprint
 from marketplace.database import reads_from_replica
-from marketplace.extensions import db
 from marketplace.search import indexer, services
 from marketplace.search.schemas import SearchArgs, SearchResultSchema
 
@@ -33,5 +33,5 @@ def search_products(args):
 def reindex_command():
     """Rebuild the search index from the catalog (after bulk loads or a restore)."""
     count = indexer.rebuild_all()
-    db.session.commit()
+    transaction.commit()
     click.echo(f"Indexed {count} visible products.")

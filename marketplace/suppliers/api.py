@@ -79,7 +79,6 @@ def update_supplier(data, supplier_id):
     """Edit your company's profile and certifications (owner and staff)."""
     supplier = own_supplier(supplier_id)
     services.update_profile(supplier, data)
-    db.session.commit()
     return supplier
 
 
@@ -128,7 +127,6 @@ def add_member(data, supplier_id):
     member = services.add_staff(
         supplier, email=data["email"], name=data["name"], password=data.get("password")
     )
-    db.session.commit()
     return member
 
 
@@ -141,7 +139,6 @@ def remove_member(supplier_id, user_id):
     """Remove a staff member (owner only); their sessions and tokens stop working at once."""
     supplier = own_supplier(supplier_id, owner=True)
     services.remove_member(supplier, user_id, acting=current_user)
-    db.session.commit()
 
 
 @blp.route(f"{SUPPLIER}/verification-request", methods=["POST"])
@@ -154,7 +151,6 @@ def request_verification(data, supplier_id):
     """Ask the platform to verify your company (owner), with your business licence number."""
     supplier = own_supplier(supplier_id, owner=True)
     request = services.request_verification(supplier, requested_by=current_user, **data)
-    db.session.commit()
     return request
 
 

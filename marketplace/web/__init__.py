@@ -137,7 +137,6 @@ def login():
     if current_user.is_authenticated:
         services.end_session(current_user)  # switching accounts: the old login ends here
     start_login(user, remember=bool(form.remember.data))
-    db.session.commit()
     return redirect(next_url or home_for(user))
 
 
@@ -171,7 +170,6 @@ def register():
     if current_user.is_authenticated:
         services.end_session(current_user)
     start_login(user, remember=False)
-    db.session.commit()
     flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
     return redirect(home_for(user))
 
@@ -193,7 +191,6 @@ def logout():
     if current_user.is_authenticated:
         services.end_session(current_user)
         logout_user()
-        db.session.commit()
     # The language survives sign-out in its cookie; everything else in the session goes.
     session.clear()
     flash(_("You have signed out."), "info")
@@ -209,7 +206,6 @@ def set_language():
     language = form.language.data
     if current_user.is_authenticated:
         services.update_profile(current_user, locale=language)
-        db.session.commit()
     response = redirect(safe_next(request.form.get("next"), default=fallback))
     response.set_cookie(
         LANG_COOKIE,

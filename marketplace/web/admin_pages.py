@@ -167,7 +167,6 @@ def run_action(
         db.session.rollback()
         flash(exc.message, "error")
         return
-    db.session.commit()
     flash(done, "success")
 
 

@@ -161,7 +161,6 @@ def _reply(inquiry_id: int, side: Side):
         data = InquiryMessageCreateSchema().load({"body": body})
         ratelimit.hit("message", current_user.id)
         services.post_message(inquiry, current_user, side, data["body"])
-        db.session.commit()
     except ma.ValidationError as exc:
         db.session.rollback()
         return _render_thread(
@@ -198,7 +197,6 @@ def _action(inquiry_id: int, side: Side, action: str):
         else:
             services.mark_read(inquiry, side)
             message = _("Marked as read.")
-        db.session.commit()
         flash(message, "success")
     except Conflict as exc:
         db.session.rollback()
@@ -292,7 +290,6 @@ def buyer_inquiry_new():
             data = InquiryCreateSchema().load(_new_inquiry_body())
             ratelimit.hit("inquiry", current_user.id)
             inquiry = services.create_inquiry(current_user, data)
-            db.session.commit()
             flash(_("Your inquiry was sent to %(name)s.", name=supplier.name), "success")
             return redirect(url_for("web.buyer_inquiry", inquiry_id=inquiry.id))
         except ma.ValidationError as exc:

@@ -17,7 +17,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from marketplace import transaction
 from marketplace.accounts.models import Role
 from marketplace.audit import services as audit
 from marketplace.catalog import images, services
@@ -248,7 +247,6 @@ def save_product(product: Product | None):
     except ValidationFailed as exc:
         db.session.rollback()
         return None, flatten_errors(exc.errors)
-    db.session.commit()
     return product, {}
 
 
@@ -337,7 +335,6 @@ def supplier_product_action(product_id: int, action: str):
     service, message = ACTIONS[action]
     try:
         service(product)
-        db.session.commit()
         flash(str(message), "success")
     except DomainError as exc:
         db.session.rollback()
@@ -356,7 +353,6 @@ def supplier_product_image_upload(product_id: int):
     else:
         try:
             images.add_image(product, upload)
-            db.session.commit()
             flash(_("Photo uploaded."), "success")
         except DomainError as exc:
             db.session.rollback()
@@ -386,7 +382,6 @@ def supplier_product_image_action(product_id: int, image_id: int, action: str):
             if 0 <= target < len(order):
                 order[index], order[target] = order[target], order[index]
                 images.reorder_images(product, order)
-        transaction.commit()  # a deleted photo's files go after it
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -408,7 +403,6 @@ def supplier_import():
             try:
                 result = importer.import_upload(current_user.supplier, upload)
                 audit.record_catalog_import(current_user.supplier, result, upload.filename)
-                db.session.commit()
                 flash(
                     _(
                         "Import finished: %(created)d created, %(updated)d updated.",
@@ -466,7 +460,6 @@ def supplier_profile():
         try:
             data = SupplierUpdateSchema().load(profile_body_from_form())
             supplier_services.update_profile(supplier, data)
-            db.session.commit()
             flash(_("Company profile saved."), "success")
             return redirect(url_for("web.supplier_profile"))
         except ma.ValidationError as exc:
@@ -497,7 +490,6 @@ def supplier_verification():
             }
         )
         supplier_services.request_verification(supplier, requested_by=current_user, **data)
-        db.session.commit()
         flash(_("Verification requested. The platform team will review your evidence."), "success")
     except ma.ValidationError as exc:
         db.session.rollback()
@@ -534,7 +526,6 @@ def supplier_team():
             member = supplier_services.add_staff(
                 supplier, email=data["email"], name=data["name"], password=data.get("password")
             )
-            db.session.commit()
             flash(_("%(name)s joined your team.", name=member.name), "success")
             return redirect(url_for("web.supplier_team"))
         except ma.ValidationError as exc:
@@ -565,7 +556,6 @@ def supplier_team_remove(user_id: int):
         abort(403)
     try:
         member = supplier_services.remove_member(supplier, user_id, acting=current_user)
-        db.session.commit()
         flash(_("%(name)s was removed from the team and signed out.", name=member.name), "success")
     except NotFound:
         abort(404)  # someone else's member: as absent as anything else of another company
