@@ -1,11 +1,12 @@
 """Import cells -> product values, validated by ``ProductInputSchema``'s own fields and
 hooks, so that a row is refused exactly when the API would refuse the same product.
 
+Public marshmallow API only (``Field.deserialize``, ``Schema.load``, custom fields).
 Speed: a catalog repeats its categories, tiers, sizes and colours on every row, so each
 distinct cell text of a column is parsed and deserialized once by that column's field and
-remembered; a nested schema of plain fields (the price tiers) is loaded field by field,
-each distinct value once; the schema's ``@validates``/``@validates_schema``/``@post_load``
-hooks then run on each row's values through marshmallow's own hook runners.
+remembered, and so is each distinct list item (a colour, a tier; a tier's quantity and
+price each once, see ``FieldByField``); the schema's hooks then run on each row's
+values in a ``Schema.load`` that loads no field again (see ``RowValidator``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,10 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields
-from marshmallow.decorators import POST_DUMP, POST_LOAD, PRE_DUMP, VALIDATES, VALIDATES_SCHEMA
-from marshmallow.error_store import ErrorStore
-from marshmallow.utils import missing
+from marshmallow import INCLUDE, Schema, ValidationError, fields, missing
 
 from marketplace.catalog.exporter import unneutralise
-from marketplace.catalog.schemas import ProductInputSchema
+from marketplace.catalog.schemas import PriceTierSchema, ProductInputSchema
 
 TIERS_FORMAT = (
     'Write tiers as min_qty:unit_price pairs separated by ";", e.g. "1000:1.20;5000:1.05".'
@@ -143,179 +141,104 @@ def _empty_value(schema_field: fields.Field) -> Any:
     return missing
 
 
-# Hook tags a row's values go through here exactly as ``Schema.load`` runs them. Any
-# other hook (``@pre_load`` rewrites the raw input before the fields see it) or a hook that
-# asks for the raw input (``pass_original``) sends every row through a plain load instead.
-ROW_HOOKS = frozenset({VALIDATES, VALIDATES_SCHEMA, POST_LOAD})
-DUMP_HOOKS = frozenset({PRE_DUMP, POST_DUMP})
-
-
-def runs_every_hook_per_row(schema: Schema) -> bool:
-    """Whether ``RowValidator``'s fast path applies every load hook of ``schema``."""
-    tags = {tag for tag, hooks in schema._hooks.items() if hooks}
-    if tags - ROW_HOOKS - DUMP_HOOKS:
-        return False
-    return not any(
-        options.get("pass_original")
-        for tag in (VALIDATES_SCHEMA, POST_LOAD)
-        for _name, _many, options in schema._hooks[tag]
-    )
-
-
 class RowValidator:
-    """``schema_class().load`` for rows of text cells (see the module docstring).
+    """``schema_class().load`` for rows of text cells, a chunk of rows at a time, through
+    marshmallow's public API only.
 
-    ``load`` gives what a plain ``Schema.load`` of the parsed cells gives, errors
-    included (the test suite compares the two). ``exact`` is False when the schema has a
-    hook the fast path cannot run: every row is then loaded the plain way.
+    ``load_all`` gives, row for row, what a plain ``Schema.load`` of the parsed cells gives,
+    errors included (the tests compare the two): each column's distinct cell texts are
+    deserialized once by the schema's own field (``Field.deserialize``), list items once
+    per distinct item; then each row's values go through ``Schema.load`` of the same schema
+    with every field dump-only and the values passed through as unknown keys, so that
+    marshmallow itself runs the schema's ``@validates``, ``@validates_schema`` and
+    ``@post_load`` hooks on them, as a plain load would. A row with a bad cell is loaded
+    the plain way, so that its messages are exactly the API's.
+
+    A ``@pre_load`` hook, or one that asks for the raw input (``pass_original``), would
+    see loaded values instead of the parsed cells: the schema must not have one (a test
+    of ``ProductInputSchema`` checks this).
     """
 
     def __init__(self, schema_class: type[Schema] = ProductInputSchema) -> None:
-        self.schema = schema_class()  # its field instances are made faster below
-        self.plain_schema = schema_class()
-        self.exact = runs_every_hook_per_row(self.schema)
-        # Schema._do_load runs the pass_many=True validators, then the others.
-        many = {hook_many for _name, hook_many, _opts in self.schema._hooks[VALIDATES_SCHEMA]}
-        self.validator_passes = [flag for flag in (True, False) if flag in many]
+        self.schema = schema_class()
+        self.hooks = schema_class(dump_only=list(self.schema.fields), unknown=INCLUDE)
         self.plan = []
         for name, schema_field in self.schema.load_fields.items():
-            if isinstance(schema_field, fields.List):
-                # Lists differ from row to row, their items (tiers, colours) much less.
-                inner = schema_field.inner
-                if isinstance(inner, fields.Nested):
-                    _load_field_by_field(inner)
-                inner.deserialize = _remembering(inner.deserialize)  # this instance only
             key = schema_field.data_key or name
             attribute = schema_field.attribute or name
-            self.plan.append((key, attribute, schema_field, _parser_for(key, schema_field), {}))
+            parse = _parser_for(key, schema_field)
+            self.plan.append((key, attribute, schema_field, _loading(schema_field), parse, {}))
 
     def load(self, cells: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(values, errors) of one row; a column not in ``cells`` is not set."""
-        if not self.exact:
-            return self._load_slowly(cells)
-        values: dict[str, Any] = {}
-        errors: dict[str, Any] = {}
-        for key, attribute, schema_field, parse, cache in self.plan:
-            text = cells.get(key, missing)  # missing: the column is not in the file
-            outcome = cache.get(text)
-            if outcome is None:
-                if text is missing:
-                    outcome = cache[text] = self._deserialize(schema_field, missing)
-                else:
-                    outcome = cache[text] = self._cell(key, schema_field, parse, text)
-            ok, result = outcome
-            if not ok:
-                errors[key] = copy.deepcopy(result)  # the remembered outcome stays intact
-            elif result is not missing:
-                values[attribute] = result
-        return self._run_hooks(values, errors)
+        return self.load_all([cells])[0]
 
     def load_all(
         self, rows: list[Mapping[str, str]]
     ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """``[self.load(cells) for cells in rows]``, column by column (the same outcomes,
-        with less work per cell)."""
-        if not self.exact:
-            return [self._load_slowly(cells) for cells in rows]
+        """``(values, errors)`` of each row, validated column by column."""
         columns = []
-        for key, _attribute, schema_field, parse, cache in self.plan:
+        for key, _attribute, schema_field, loading, parse, cache in self.plan:
             texts = [cells.get(key, missing) for cells in rows]
             for text in set(texts) - cache.keys():
-                if text is missing:
-                    cache[text] = self._deserialize(schema_field, missing)
-                else:
-                    cache[text] = self._cell(key, schema_field, parse, text)
+                cache[text] = self._cell(key, schema_field, loading, parse, text)
             columns.append([cache[text] for text in texts])
         attributes = [attribute for _key, attribute, *_rest in self.plan]
         # Most columns of a chunk have neither an error nor an unset cell: their results
         # go into each row's values as they are; only the others are looked at per row.
         checked = [
-            (key, attribute, [ok for ok, _result in column])
-            for (key, attribute, *_rest), column in zip(self.plan, columns, strict=True)
+            (attribute, [ok for ok, _result in column])
+            for (_key, attribute, *_rest), column in zip(self.plan, columns, strict=True)
             if not all(ok and result is not missing for ok, result in column)
         ]
         results = []
-        outcome_rows = zip(*columns, strict=True)
-        for index, row_outcomes in enumerate(outcome_rows):
+        for index, (cells, row_outcomes) in enumerate(
+            zip(rows, zip(*columns, strict=True), strict=True)
+        ):
             values = dict(zip(attributes, [result for _ok, result in row_outcomes], strict=True))
-            errors = {}
-            for key, attribute, oks in checked:
+            bad_cell = False
+            for attribute, oks in checked:
                 if not oks[index]:
-                    # The remembered outcome stays intact.
-                    errors[key] = copy.deepcopy(values.pop(attribute))
-                elif values[attribute] is missing:
+                    bad_cell = True
+                    break
+                if values[attribute] is missing:
                     del values[attribute]
-            results.append(self._run_hooks(values, errors))
+            results.append(self.plain_load(cells) if bad_cell else self._run_hooks(values))
         return results
 
-    def _run_hooks(
-        self, values: dict[str, Any], errors: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The schema's hooks on one row's field results, as ``Schema._do_load`` runs them
-        (with marshmallow's own runners): field validators, schema validators (those
-        with ``skip_on_field_errors`` only without field errors), then post-load."""
-        schema = self.schema
-        hooks = schema._hooks
-        store = ErrorStore()
-        store.errors = errors
-        if hooks[VALIDATES]:
-            schema._invoke_field_validators(error_store=store, data=values, many=False)
-        if hooks[VALIDATES_SCHEMA]:
-            field_errors = bool(store.errors)
-            for pass_collection in self.validator_passes:
-                schema._invoke_schema_validators(
-                    error_store=store,
-                    pass_collection=pass_collection,
-                    data=values,
-                    original_data=values,
-                    many=False,
-                    partial=None,
-                    field_errors=field_errors,
-                    unknown=schema.unknown,
-                )
-        errors = store.errors
-        if not errors and hooks[POST_LOAD]:
-            try:
-                values = schema._invoke_load_processors(
-                    POST_LOAD,
-                    values,
-                    many=False,
-                    original_data=values,
-                    partial=None,
-                    unknown=schema.unknown,
-                )
-            except ValidationError as exc:
-                errors = exc.normalized_messages()
-        if errors:
-            # Like a plain load: a field with an error has no value, not part of one.
-            values = {k: v for k, v in values.items() if k not in errors}
-        return values, errors
-
-    def _cell(self, key, schema_field, parse, text: str) -> tuple[bool, Any]:
-        text = unneutralise(text.strip())
-        if not text.strip():
-            if schema_field.required:
-                return self._deserialize(schema_field, missing)
-            empty = _empty_value(schema_field)
-            return (True, missing) if empty is missing else self._deserialize(schema_field, empty)
+    def _run_hooks(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         try:
-            value = parse(text)
+            return self.hooks.load(values), {}
         except ValidationError as exc:
-            return False, exc.messages
-        return self._deserialize(schema_field, value, key)
+            errors = _as_dict(exc.messages)
+            # Like a plain load: a field with an error has no value, not part of one.
+            return {k: v for k, v in (exc.valid_data or {}).items() if k not in errors}, errors
 
     @staticmethod
-    def _deserialize(schema_field, value, key=None) -> tuple[bool, Any]:
+    def _cell(key, schema_field, loading, parse, text) -> tuple[bool, Any]:
+        """(ok, value or messages) of one cell text (``missing``: no such column)."""
+        if text is not missing:
+            text = unneutralise(text.strip())
+            if not text.strip():
+                text = missing if schema_field.required else _empty_value(schema_field)
+                if text is missing and not schema_field.required:
+                    return True, missing
+            else:
+                try:
+                    text = parse(text)
+                except ValidationError as exc:
+                    return False, exc.messages
         try:
-            return True, schema_field.deserialize(value, key, None)
+            return True, loading.deserialize(text, key, None)
         except ValidationError as exc:
             return False, exc.messages
 
-    def _load_slowly(self, cells: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The parsed cells through a plain ``Schema.load`` of an untouched schema."""
+    def plain_load(self, cells: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The parsed cells through a plain ``Schema.load``: the reference the fast path
+        equals, and the way a row with a bad cell is loaded."""
         raw: dict[str, Any] = {}
         errors: dict[str, Any] = {}
-        for key, _attribute, schema_field, parse, _cache in self.plan:
+        for key, _attribute, schema_field, _loading, parse, _cache in self.plan:
             text = cells.get(key)
             if text is None:
                 continue
@@ -331,107 +254,135 @@ class RowValidator:
                 errors[key] = exc.messages
         raw = {k: v for k, v in raw.items() if v is not missing}
         try:
-            values = self.plain_schema.load(raw)
+            values = self.schema.load(raw)
         except ValidationError as exc:
             errors = {**_as_dict(exc.messages), **errors}
-            # Like the fast path: a field with an error has no value, not part of one.
+            # A field with an error has no value, not part of one.
             values = {k: v for k, v in (exc.valid_data or {}).items() if k not in errors}
         return values, errors
 
 
-# Values of these types are remembered by (type, value); a Decimal is not (1.2 == 1.20).
-REMEMBERED_TYPES = (str, int, float, bool, type(None), type(missing))
+def _loading(schema_field: fields.Field) -> fields.Field:
+    """The field that deserializes a column's cells: the schema's own, except that a
+    plain ``List`` gets an equal ``List`` whose items are each deserialized once
+    (catalogs repeat their tiers, colours and materials from row to row)."""
+    if type(schema_field) is not fields.List:
+        return schema_field
+    inner = schema_field.inner
+    options: dict[str, Any] = {}
+    if schema_field.load_default is not missing:
+        options["load_default"] = schema_field.load_default
+    return fields.List(
+        FieldByField(inner) if _loads_field_by_field(inner) else RememberedItem(inner),
+        required=schema_field.required,
+        allow_none=schema_field.allow_none,
+        validate=schema_field.validators,
+        error_messages=schema_field.error_messages,
+        **options,
+    )
+
+
+# Nested schemas whose items are loaded field by field (``FieldByField``): they have no
+# hooks, and each of their fields' results depends on its value alone. (marshmallow has
+# no public way to list a schema's hooks, hence this list; the tests check it.)
+FIELD_BY_FIELD_SCHEMAS = (PriceTierSchema,)
 # Fields whose result depends on their value alone (not on the rest of the input).
 PLAIN_FIELDS = (fields.String, fields.Number, fields.Boolean)
 
 
-def _load_field_by_field(nested: fields.Nested) -> None:
-    """Let this ``Nested`` instance load a dict of its schema's keys without a
-    ``Schema.load`` per item: each of the nested schema's fields deserializes its value
-    (each distinct value once), as ``Schema._deserialize`` calls it, and the errors take
-    the same shape. Any other input (another key, not a dict, a partial load) still goes
-    through the schema's ``load``; so does every item of a schema with hooks, a custom
-    ``handle_error``, or a field whose result may depend on the rest of the input."""
-    schema = nested.schema
-    if schema.many or nested.many or any(schema._hooks.values()):
-        return
-    if type(schema).handle_error is not Schema.handle_error:
-        return
-    if not all(isinstance(f, PLAIN_FIELDS) for f in schema.load_fields.values()):
-        return
-    plan = [
-        (field_obj.data_key or name, field_obj.attribute or name, field_obj, {})
-        for name, field_obj in schema.load_fields.items()
-    ]
-    known = {key for key, *_ in plan}
-    schema_load = nested._load
+def _loads_field_by_field(item: fields.Field) -> bool:
+    if type(item) is not fields.Nested or item.many:
+        return False
+    schema = item.schema
+    return (
+        type(schema) in FIELD_BY_FIELD_SCHEMAS
+        and not schema.many
+        and type(schema).handle_error is Schema.handle_error
+        and all(isinstance(f, PLAIN_FIELDS) for f in schema.load_fields.values())
+    )
 
-    def load(value: Any, partial: Any = None) -> Any:
-        if partial is not None or type(value) is not dict or not value.keys() <= known:
-            return schema_load(value, partial=partial)
-        result = schema.dict_class()
+
+# Scalars are remembered by (type, value): 1, True and "1" differ; a Decimal is not
+# remembered (1.2 == 1.20 but they load differently), nor is a subclass of these types.
+REMEMBERED_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _memo_key(value: Any) -> Any:
+    """A hashable key telling ``value`` apart from every value that could load
+    differently, or None (not remembered)."""
+    kind = type(value)
+    if kind in REMEMBERED_TYPES:
+        return (kind, value)
+    if kind is dict and all(
+        type(k) is str and type(v) in REMEMBERED_TYPES for k, v in value.items()
+    ):
+        return (dict, tuple((k, type(v), v) for k, v in value.items()))
+    return None
+
+
+class RememberedItem(fields.Field):
+    """A list item field that deserializes each distinct value once, with ``item`` (the
+    schema's own field) doing the work: its ``deserialize`` answers exactly as ``item``'s
+    (missing and None included, which it hands over). A list item's result depends on
+    the item alone (``List`` passes neither the key nor the enclosing data), so
+    remembering it changes nothing but the time; a failure is raised again with a fresh
+    copy of its messages and the same partial result."""
+
+    def __init__(self, item: fields.Field) -> None:
+        super().__init__()
+        self.item = item
+        self.outcomes: dict[Any, tuple[bool, Any, Any]] = {}
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        key = None if kwargs else _memo_key(value)
+        outcome = self.outcomes.get(key) if key is not None else None
+        if outcome is None:
+            try:
+                outcome = (True, self.item.deserialize(value, attr, data, **kwargs), None)
+            except ValidationError as exc:
+                outcome = (False, exc.messages, exc.valid_data)
+            if key is not None:
+                self.outcomes[key] = outcome
+        ok, result, valid_data = outcome
+        if ok:
+            return result
+        raise ValidationError(copy.deepcopy(result), valid_data=valid_data)
+
+
+class FieldByField(fields.Field):
+    """A ``Nested`` list item (a schema of ``FIELD_BY_FIELD_SCHEMAS``) loaded without a
+    ``Schema.load`` per item: each of the schema's fields deserializes its value, each
+    distinct value once, and the result and errors take the shape ``Schema.load`` gives
+    them. Anything else (not a dict, another key, a partial load, None) goes through the
+    ``Nested`` field itself."""
+
+    def __init__(self, nested: fields.Nested) -> None:
+        super().__init__()
+        self.nested = nested
+        schema = nested.schema
+        self.dict_class = schema.dict_class
+        self.plan = [
+            (field_obj.data_key or name, field_obj.attribute or name, RememberedItem(field_obj))
+            for name, field_obj in schema.load_fields.items()
+        ]
+        self.known = {key for key, *_rest in self.plan}
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        if kwargs or type(value) is not dict or not value.keys() <= self.known:
+            return self.nested.deserialize(value, attr, data, **kwargs)
+        result = self.dict_class()
         errors = {}
-        for key, attribute, field_obj, outcomes in plan:
-            raw = value.get(key, missing)
-            remembered = isinstance(raw, REMEMBERED_TYPES)
-            outcome = outcomes.get((type(raw), raw)) if remembered else None
-            if outcome is None:
-                try:
-                    outcome = (True, field_obj.deserialize(raw, key, value))
-                except ValidationError as exc:
-                    outcome = (False, exc.messages)
-                if remembered:
-                    outcomes[(type(raw), raw)] = outcome
-            ok, output = outcome
-            if not ok:
-                errors[key] = copy.deepcopy(output)
-            elif output is not missing:
-                result[attribute] = output
+        for key, attribute, field_obj in self.plan:
+            try:
+                output = field_obj.deserialize(value.get(key, missing), key, value)
+            except ValidationError as exc:
+                errors[key] = exc.messages
+            else:
+                if output is not missing:
+                    result[attribute] = output
         if errors:
             raise ValidationError(errors, valid_data=result)
         return result
-
-    nested._load = load  # this instance only
-
-
-def _remembering(deserialize: Callable) -> Callable:
-    """``Field.deserialize`` that computes each distinct value's outcome once.
-
-    A scalar is told apart by type and value (``1``, ``True`` and ``"1"`` differ); a list
-    or dict by identity: the parsers hand out one object per distinct text (see
-    ``parse_tiers``) and never mutate it, and it is kept alive here so that its id is
-    not reused. An equal container that is another object is simply deserialized again.
-    """
-    outcomes: dict[Any, tuple[Any, tuple[bool, Any]]] = {}
-
-    def wrapper(value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
-        if kwargs or value is missing:
-            return deserialize(value, attr, data, **kwargs)
-        if isinstance(value, dict | list):
-            key: Any = id(value)
-            seen = outcomes.get(key)
-            known = seen is not None and seen[0] is value
-        else:
-            key = (type(value), value)
-            try:
-                seen = outcomes.get(key)
-            except TypeError:  # unhashable
-                return deserialize(value, attr, data)
-            known = seen is not None
-        if known:
-            outcome = seen[1]
-        else:
-            try:
-                outcome = (True, deserialize(value, attr, data))
-            except ValidationError as exc:
-                outcome = (False, (exc.messages, exc.valid_data))
-            outcomes[key] = (value, outcome)
-        if outcome[0]:
-            return outcome[1]
-        messages, valid_data = outcome[1]
-        raise ValidationError(copy.deepcopy(messages), valid_data=valid_data)
-
-    return wrapper
 
 
 def _as_dict(messages: Any) -> dict[str, Any]:
