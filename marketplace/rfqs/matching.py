@@ -35,6 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace import messages
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.extensions import db
 from marketplace.suppliers.models import Supplier, SupplierStatus
@@ -88,17 +89,20 @@ def convert(amount: Decimal, source: str, target: str) -> Decimal | None:
 
 @dataclass
 class Reason:
+    """One line of a match's explanation: its sentence is a catalogue ``message`` with
+    ``params``, rendered when read (``rfqs.reasons``), so nothing English is stored."""
+
     code: str
     points: float
-    text: str
+    message: str
     params: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
+            "message": self.message,
             "points": round(self.points),
             "max": MAX_POINTS.get(self.code, 0),
-            "text": self.text,
             "params": self.params,
         }
 
@@ -116,50 +120,34 @@ class Fit:
         return max(0, min(100, round(sum(r.points for r in self.reasons))))
 
 
-def _fmt_int(value: int) -> str:
-    return f"{value:,}"
-
-
-def _fmt_money(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):,}" if value >= 1 else f"{value:.3f}"
-
-
 def score_product(rfq, product: Product, today: date) -> tuple[list[Reason], Decimal | None]:
     """The four product lines of the table above."""
     reasons: list[Reason] = []
     made_of = {m.name.lower(): m.name for m in product.materials}
     asked = list(rfq.materials or [])
     if not asked:
-        reasons.append(Reason("materials", 25, "No material asked: any fits.", {}))
+        reasons.append(Reason("materials", 25, messages.MATCH_MATERIALS_ANY, {}))
     else:
         shared = [name for name in asked if name.lower() in made_of]
-        points = 25 * len(shared) / len(asked)
-        text = (
-            f"Makes {', '.join(shared)} ({len(shared)} of {len(asked)} asked)."
-            if shared
-            else f"None of the materials asked ({', '.join(asked)})."
+        reasons.append(
+            Reason(
+                "materials",
+                25 * len(shared) / len(asked),
+                messages.MATCH_MATERIALS_SHARED if shared else messages.MATCH_MATERIALS_NONE,
+                {"shared": shared, "asked": len(asked)},
+            )
         )
-        reasons.append(Reason("materials", points, text, {"shared": shared, "asked": len(asked)}))
 
     quantity = rfq.quantity
-    if product.moq <= quantity:
-        reasons.append(
-            Reason(
-                "moq",
-                15,
-                f"MOQ {_fmt_int(product.moq)} pairs, at or under your {_fmt_int(quantity)}.",
-                {"moq": product.moq, "quantity": quantity},
-            )
+    within = product.moq <= quantity
+    reasons.append(
+        Reason(
+            "moq",
+            15 if within else 0,
+            messages.MATCH_MOQ_WITHIN if within else messages.MATCH_MOQ_ABOVE,
+            {"moq": product.moq, "quantity": quantity},
         )
-    else:
-        reasons.append(
-            Reason(
-                "moq",
-                0,
-                f"MOQ {_fmt_int(product.moq)} pairs, above your {_fmt_int(quantity)}.",
-                {"moq": product.moq, "quantity": quantity},
-            )
-        )
+    )
 
     tier_price = product.unit_price_at(quantity)
     if tier_price is None and product.price_tiers:
@@ -167,28 +155,24 @@ def score_product(rfq, product: Product, today: date) -> tuple[list[Reason], Dec
     price = convert(Decimal(tier_price), product.currency, rfq.currency) if tier_price else None
     target = rfq.target_unit_price
     if price is None:
-        reasons.append(
-            Reason("price", 10, "Price not comparable with your currency.", {"price": None})
-        )
+        reasons.append(Reason("price", 10, messages.MATCH_PRICE_NOT_COMPARABLE, {"price": None}))
     elif target is None:
         reasons.append(
             Reason(
                 "price",
                 10,
-                f"No target price; about {rfq.currency} {_fmt_money(price)} at this quantity.",
+                messages.MATCH_PRICE_NO_TARGET,
                 {"price": str(price.quantize(Decimal("0.0001"))), "currency": rfq.currency},
             )
         )
     else:
         over = (price - target) / target if target > 0 else Decimal(0)
         points = 20 if over <= 0 else float(max(Decimal(0), 20 * (1 - over / PRICE_ZERO_AT)))
-        where = "at or under" if over <= 0 else f"{round(over * 100)} % above"
         reasons.append(
             Reason(
                 "price",
                 points,
-                f"About {rfq.currency} {_fmt_money(price)} at this quantity, {where} your "
-                f"target {rfq.currency} {_fmt_money(target)}.",
+                messages.MATCH_PRICE_AT_TARGET if over <= 0 else messages.MATCH_PRICE_OVER_TARGET,
                 {
                     "price": str(price.quantize(Decimal("0.0001"))),
                     "currency": rfq.currency,
@@ -201,21 +185,15 @@ def score_product(rfq, product: Product, today: date) -> tuple[list[Reason], Dec
     capacity = product.monthly_capacity_pairs or product.supplier.monthly_capacity_pairs
     days = max(0, (rfq.needed_by - today).days)
     if not capacity:
-        reasons.append(Reason("capacity", 7, "Monthly capacity not stated.", {"capacity": None}))
+        reasons.append(Reason("capacity", 7, messages.MATCH_CAPACITY_UNKNOWN, {"capacity": None}))
     else:
         possible = capacity * days / 30
         share = min(1.0, possible / quantity) if quantity else 1.0
-        text = (
-            f"{_fmt_int(capacity)} pairs a month: enough by {rfq.needed_by.isoformat()}."
-            if share >= 1
-            else f"{_fmt_int(capacity)} pairs a month: about {round(share * 100)} % of the "
-            f"quantity by {rfq.needed_by.isoformat()}."
-        )
         reasons.append(
             Reason(
                 "capacity",
                 15 * share,
-                text,
+                messages.MATCH_CAPACITY_ENOUGH if share >= 1 else messages.MATCH_CAPACITY_PARTIAL,
                 {"capacity": capacity, "percent": round(share * 100)},
             )
         )
@@ -226,19 +204,16 @@ def score_supplier(supplier: Supplier) -> list[Reason]:
     """The two company lines."""
     reasons = []
     if supplier.is_verified:
-        reasons.append(Reason("verified", 10, "Verified by the platform.", {"verified": True}))
+        reasons.append(Reason("verified", 10, messages.MATCH_VERIFIED, {"verified": True}))
     else:
-        reasons.append(Reason("verified", 0, "Not verified yet.", {"verified": False}))
+        reasons.append(Reason("verified", 0, messages.MATCH_NOT_VERIFIED, {"verified": False}))
     rate = supplier.response_rate
     if rate is None:
-        reasons.append(Reason("response", 7, "No response history yet.", {"rate": None}))
+        reasons.append(Reason("response", 7, messages.MATCH_RESPONSE_UNKNOWN, {"rate": None}))
     else:
         reasons.append(
             Reason(
-                "response",
-                15 * float(rate),
-                f"Answers {round(float(rate) * 100)} % of buyers within a day.",
-                {"rate": float(rate)},
+                "response", 15 * float(rate), messages.MATCH_RESPONSE_RATE, {"rate": float(rate)}
             )
         )
     return reasons
@@ -279,8 +254,7 @@ def rank_suppliers(rfq, *, today: date, limit: int) -> list[Fit]:
         intro = Reason(
             "product",
             0,
-            f"{len(items)} published product(s) in {rfq.category.name}; best fit: "
-            f"{product.name} ({product.sku}).",
+            messages.MATCH_PRODUCT,
             {"count": len(items), "product_id": product.id, "sku": product.sku},
         )
         fits.append(

@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import enum_column
-from marketplace.db import IdMixin, TimestampMixin, utcnow
+from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
@@ -114,7 +113,9 @@ class RFQMatch(IdMixin, db.Model):
     rfq_id: Mapped[int] = mapped_column(sa.ForeignKey("rfqs.id", ondelete="CASCADE"))
     supplier_id: Mapped[int] = mapped_column(sa.ForeignKey("suppliers.id", ondelete="CASCADE"))
     score: Mapped[int]  # 0-100
-    # [{"code": "materials", "points": 25, "max": 25, "text": "...", "params": {...}}, ...]
+    # [{"code": "materials", "message": "rfq.match.materials.shared", "points": 25, "max": 25,
+    #   "params": {...}}, ...]: sentences come from marketplace.messages (rfqs.reasons); rows
+    # matched before it carry an English "text" instead of "message".
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The supplier's first quotation on the RFQ (response metrics).

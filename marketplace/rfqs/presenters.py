@@ -11,6 +11,7 @@ from typing import Any
 
 from marketplace.accounts.models import User
 from marketplace.db import utcnow
+from marketplace.rfqs import reasons
 from marketplace.rfqs.models import RFQ, Quotation, RFQMatch
 
 
@@ -54,7 +55,11 @@ def rfq_view(
         "awarded_at": rfq.awarded_at,
         "cancelled_at": rfq.cancelled_at,
         "match": (
-            {"score": match.score, "reasons": match.reasons, "created_at": match.created_at}
+            {
+                "score": match.score,
+                "reasons": reasons.for_api(match.reasons or []),
+                "created_at": match.created_at,
+            }
             if match is not None
             else None
         ),

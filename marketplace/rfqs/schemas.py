@@ -12,6 +12,7 @@ from marshmallow import ValidationError, fields, post_load, validate
 
 from marketplace.catalog.vocab import INCOTERMS, currencies
 from marketplace.fields import Country, Int, Money, Schema, Str, list_schema
+from marketplace.messages import CATALOGUE
 
 from .models import QuotationStatus, RFQStatus
 
@@ -167,9 +168,19 @@ class MatchReasonSchema(Schema):
             "enum": ["product", "materials", "moq", "price", "capacity", "verified", "response"]
         }
     )
+    message = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The sentence's code in the message catalogue ("
+            + ", ".join(code for code in CATALOGUE if code.startswith("rfq.match."))
+            + "); with `params` a client can word it in its own language. Null for a "
+            "reason stored before the catalogue whose parameters fit no sentence (then "
+            "`text` is the stored one).",
+        },
+    )
     points = fields.Integer()
     max = fields.Integer()
-    text = fields.String()
+    text = fields.String(metadata={"description": "The sentence in English."})
     params = fields.Dict()
 
 

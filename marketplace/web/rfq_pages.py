@@ -9,7 +9,6 @@ cancelling an RFQ go through a confirmation page (no JavaScript needed).
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
@@ -27,7 +26,7 @@ from marketplace.extensions import db
 from marketplace.fields import format_money
 from marketplace.pagination import paginate_by_id
 from marketplace.permissions import login_required
-from marketplace.rfqs import services
+from marketplace.rfqs import reasons, services
 from marketplace.rfqs.models import RFQ, Quotation, QuotationStatus, RFQStatus
 from marketplace.rfqs.schemas import QuotationInputSchema, RFQCreateSchema
 from marketplace.web import bp
@@ -71,90 +70,12 @@ def _errors_of(exc: Exception) -> dict[str, list[str]]:
     return errors
 
 
-# Reasons in the page language ---------------------------------------------------------
-
-
-def _approx(amount: str) -> str:
-    """An indicative price: cents from 1 up, tenths of a cent below (1.20, 0.185)."""
-    value = Decimal(amount)
-    return str(value.quantize(Decimal("0.01") if value >= 1 else Decimal("0.001")))
-
-
-def reason_text(reason: dict[str, Any]) -> str:
-    """One line of a match's explanation, from its code and parameters."""
-    code, params, points = reason.get("code"), reason.get("params") or {}, reason.get("points", 0)
-    try:
-        if code == "product":
-            return _(
-                "%(count)d published product(s) in this category; best fit: %(sku)s.",
-                count=params["count"],
-                sku=params["sku"],
-            )
-        if code == "materials":
-            if "shared" not in params:
-                return _("No material asked: any fits.")
-            if params["shared"]:
-                return _(
-                    "Makes %(materials)s (%(shared)d of %(asked)d asked).",
-                    materials=", ".join(params["shared"]),
-                    shared=len(params["shared"]),
-                    asked=params["asked"],
-                )
-            return _("Makes none of the materials asked.")
-        if code == "moq":
-            text = (
-                _("MOQ %(moq)s pairs, at or under the %(quantity)s asked.")
-                if points
-                else _("MOQ %(moq)s pairs, above the %(quantity)s asked.")
-            )
-            return text % {"moq": f"{params['moq']:,}", "quantity": f"{params['quantity']:,}"}
-        if code == "price":
-            if params.get("price") is None:
-                return _("Price not comparable (another currency).")
-            price = f"{params['currency']} {_approx(params['price'])}"
-            if "target" not in params:
-                return _("No target price; about %(price)s at this quantity.", price=price)
-            target = f"{params['currency']} {format_money(params['target'])}"  # as typed
-            if not params.get("over_percent"):
-                return _(
-                    "About %(price)s at this quantity, at or under the target %(target)s.",
-                    price=price,
-                    target=target,
-                )
-            return _(
-                "About %(price)s at this quantity, %(over)d%% above the target %(target)s.",
-                price=price,
-                target=target,
-                over=params["over_percent"],
-            )
-        if code == "capacity":
-            if params.get("capacity") is None:
-                return _("Monthly capacity not stated.")
-            capacity = f"{params['capacity']:,}"
-            if params.get("percent", 0) >= 100:
-                return _("%(capacity)s pairs a month: enough in time.", capacity=capacity)
-            return _(
-                "%(capacity)s pairs a month: about %(percent)d%% of the quantity in time.",
-                capacity=capacity,
-                percent=params["percent"],
-            )
-        if code == "verified":
-            return _("Verified by the platform.") if params.get("verified") else _("Not verified.")
-        if code == "response":
-            if params.get("rate") is None:
-                return _("No response history yet.")
-            return _(
-                "Answers %(percent)d%% of buyers within a day.",
-                percent=round(params["rate"] * 100),
-            )
-    except (KeyError, TypeError, ValueError):
-        pass
-    return str(reason.get("text", ""))
+# Reasons in the page language (worded by the message catalogue) ------------------------
 
 
 @bp.app_template_filter("reason_text")
 def reason_text_filter(reason: dict[str, Any]) -> str:
-    return reason_text(reason)
+    return reasons.describe(reason)
 
 
 @bp.app_template_filter("rfq_utc")

@@ -96,7 +96,7 @@ def test_each_supplier_sees_its_score_and_reasons(catalog, login_as):
     }
     assert reasons["price"]["points"] == 4
     assert reasons["price"]["params"]["over_percent"] == 40
-    assert "40 % above" in reasons["price"]["text"]
+    assert "40% above" in reasons["price"]["text"]
     yuan = login_as(catalog["Yuan Pricing"][1]).get(f"/api/v1/rfqs/{rfq.id}").json
     price = next(r for r in yuan["match"]["reasons"] if r["code"] == "price")
     assert price["params"]["price"] == "1.0000"  # CNY 7.20 at the indicative rate
