@@ -18,8 +18,6 @@ from flask import current_app
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
-from marketplace.fields import parsing_text_location
-
 LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "view_args", "path"}
 
 
@@ -61,9 +59,6 @@ def flatten_messages(messages: typing.Any) -> typing.Any:
     return messages
 
 
-TEXT_LOCATIONS = {"query", "querystring", "form", "headers", "cookies", "view_args", "path"}
-
-
 class NonStandardJson(ValueError):
     pass
 
@@ -73,17 +68,10 @@ def _reject_constant(name: str):
 
 
 class Parser(FlaskParser):
-    def _process_location_data(self, location_data, schema, req, location, unknown, validators):
-        # Query strings and paths carry text: let Int fields read "20" there (never in JSON).
-        token = parsing_text_location.set(location in TEXT_LOCATIONS)
-        try:
-            return super()._process_location_data(
-                location_data, schema, req, location, unknown, validators
-            )
-        finally:
-            parsing_text_location.reset(token)
+    """webargs' Flask parser through its public hooks (``load_json``, ``handle_error``).
+    Integers in query strings: the query argument schemas are ``fields.QuerySchema``s."""
 
-    def _raw_load_json(self, req):
+    def load_json(self, req, schema):
         if not is_json_request(req):
             return core.missing
         raw = req.get_data(cache=True)
@@ -95,13 +83,12 @@ class Parser(FlaskParser):
             abort(400, message="Invalid JSON body: nested too deeply.")
         except NonStandardJson:
             abort(400, message="Invalid JSON body: NaN and Infinity are not JSON.")
+        except ValueError:  # json.JSONDecodeError, UnicodeDecodeError
+            abort(400, message="Invalid JSON body.")
         reason = find_bad_string(data, max_depth=current_app.config["MAX_JSON_DEPTH"])
         if reason:
             abort(400, message=f"Invalid JSON body: {reason}")
         return data
-
-    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
-        abort(400, message="Invalid JSON body.")
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         abort(

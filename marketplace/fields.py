@@ -4,7 +4,7 @@ database in a shape it would reject with a 500 (see shared docs/stack.md)."""
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 
@@ -40,28 +40,17 @@ class Str(fields.String):
         return result.strip() if self.strip else result
 
 
-# Set by the request parser (marketplace.api_base) while it loads a text location (query
-# string, path, headers, form), where every value arrives as a string.
-parsing_text_location: ContextVar[bool] = ContextVar("parsing_text_location", default=False)
-INT_TEXT = re.compile(r"-?[0-9]{1,12}")
-
-
 class Int(fields.Integer):
     """An integer within 32-bit bounds (PostgreSQL INTEGER) unless narrowed.
 
-    Strict in JSON bodies (``"5"``, ``5.0`` and ``true`` are refused); in a query string
-    or path, where everything is text, a plain decimal integer is accepted.
+    Strict: ``"5"``, ``5.0`` and ``true`` are refused. A query string, where every value
+    is text, is read by a ``QuerySchema``, which turns a plain decimal integer into one.
     """
 
     def __init__(self, *, minimum: int = 0, maximum: int = INT32_MAX, **kwargs):
         validators = _as_list(kwargs.pop("validate", None))
         validators.insert(0, validate.Range(min=minimum, max=maximum))
         super().__init__(strict=True, validate=validators, **kwargs)
-
-    def _validated(self, value):
-        if isinstance(value, str) and parsing_text_location.get() and INT_TEXT.fullmatch(value):
-            value = int(value)
-        return super()._validated(value)
 
 
 # CLDR territories that are not ISO 3166-1 countries (regions, pseudo-codes, "Unknown").
@@ -112,6 +101,33 @@ class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+# A plain decimal integer as a query string writes it (no sign, spaces, dots or exponent
+# besides a leading minus); the field's range then applies as to a JSON number.
+INT_TEXT = re.compile(r"-?[0-9]{1,12}")
+
+
+class QuerySchema(Schema):
+    """Base of the schemas that read a query string (the API's ``location="query"``
+    arguments and the pages' filters): every value arrives as text there, so an integer
+    field reads ``?limit=20`` as 20. The same fields stay strict in JSON bodies, whose
+    schemas are plain ``Schema``s (``{"moq": "20"}`` is refused)."""
+
+    @ma.pre_load
+    def integers_from_text(self, data, **kwargs):
+        if not isinstance(data, Mapping):
+            return data  # refused by the load itself
+        converted = None
+        for name, field in self.load_fields.items():
+            if not isinstance(field, fields.Integer):
+                continue
+            key = field.data_key or name
+            value = data.get(key)
+            if isinstance(value, str) and INT_TEXT.fullmatch(value):
+                converted = converted if converted is not None else dict(data)
+                converted[key] = int(value)
+        return data if converted is None else converted
 
 
 def list_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

@@ -13,7 +13,7 @@ from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
 from marketplace.audit import services as audit
 from marketplace.catalog import exporter, importer
-from marketplace.fields import Schema
+from marketplace.fields import QuerySchema, Schema
 from marketplace.http import accepts
 from marketplace.permissions import login_required
 
@@ -38,7 +38,7 @@ class ImportResultSchema(Schema):
     )
 
 
-class FormatArgs(Schema):
+class FormatArgs(QuerySchema):
     format = fields.String(load_default="csv", validate=validate.OneOf(list(MEDIA_TYPES)))
 
 

@@ -15,7 +15,16 @@ from marketplace.catalog.vocab import (
     MAX_PRICE_TIERS,
     currencies,
 )
-from marketplace.fields import BoundedDecimal, Int, Money, Schema, Str, format_money, list_schema
+from marketplace.fields import (
+    BoundedDecimal,
+    Int,
+    Money,
+    QuerySchema,
+    Schema,
+    Str,
+    format_money,
+    list_schema,
+)
 
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 
@@ -246,7 +255,7 @@ def image_dict(image) -> dict:
 ProductListSchema = list_schema(ProductSchema, "ProductListSchema")
 
 
-class ProductListArgs(Schema):
+class ProductListArgs(QuerySchema):
     status = fields.Enum(ProductStatus, by_value=True)
     category = Str(max_length=60)
     q = Str(max_length=200)

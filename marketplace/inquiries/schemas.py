@@ -7,7 +7,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from config import Config
 from marketplace.catalog.vocab import INCOTERMS, currencies
-from marketplace.fields import Country, Int, Money, Schema, Str, list_schema
+from marketplace.fields import Country, Int, Money, QuerySchema, Schema, Str, list_schema
 from marketplace.inquiries.models import InquiryStatus, Side
 
 MAX_QUANTITY = 100_000_000  # pairs
@@ -70,7 +70,7 @@ INQUIRY_CREATE_ONE_OF = {
 }
 
 
-class InquiryListArgs(Schema):
+class InquiryListArgs(QuerySchema):
     status = fields.Enum(InquiryStatus, by_value=True)
     unread = fields.Boolean(
         metadata={"description": "Only inquiries with messages you have not read (or none)."}
@@ -79,7 +79,7 @@ class InquiryListArgs(Schema):
     cursor = Str(max_length=500)
 
 
-class InquiryMessageListArgs(Schema):
+class InquiryMessageListArgs(QuerySchema):
     limit = Int(minimum=1, maximum=100, load_default=20)
     cursor = Str(max_length=500)
 

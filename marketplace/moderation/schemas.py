@@ -7,7 +7,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from marketplace.accounts.models import Role, UserStatus
 from marketplace.catalog.models import ProductStatus
 from marketplace.catalog.schemas import ProductSchema
-from marketplace.fields import Int, Schema, Str, list_schema
+from marketplace.fields import Int, QuerySchema, Schema, Str, list_schema
 from marketplace.moderation.models import ReportStatus, ReportTargetType
 from marketplace.suppliers.models import SupplierStatus, VerificationStatus
 from marketplace.suppliers.schemas import CertificationSchema, SupplierSchema
@@ -62,7 +62,7 @@ class AdminProductSchema(ProductSchema):
 AdminProductListSchema = list_schema(AdminProductSchema, "AdminProductListSchema")
 
 
-class AdminProductListArgs(Schema):
+class AdminProductListArgs(QuerySchema):
     status = fields.Enum(
         ProductStatus,
         by_value=True,
@@ -117,7 +117,7 @@ class AdminSupplierSchema(SupplierSchema):
 AdminSupplierListSchema = list_schema(AdminSupplierSchema, "AdminSupplierListSchema")
 
 
-class AdminSupplierListArgs(Schema):
+class AdminSupplierListArgs(QuerySchema):
     verification = fields.Enum(VerificationStatus, by_value=True)
     status = fields.Enum(SupplierStatus, by_value=True)
     q = Str(max_length=200)
@@ -164,7 +164,7 @@ class AdminUserSchema(Schema):
 AdminUserListSchema = list_schema(AdminUserSchema, "AdminUserListSchema")
 
 
-class AdminUserListArgs(Schema):
+class AdminUserListArgs(QuerySchema):
     q = Str(max_length=254, metadata={"description": "part of the e-mail or name"})
     role = fields.Enum(Role, by_value=True)
     status = fields.Enum(UserStatus, by_value=True)
@@ -218,7 +218,7 @@ class AdminReportSchema(ReportSchema):
 AdminReportListSchema = list_schema(AdminReportSchema, "AdminReportListSchema")
 
 
-class ReportListArgs(Schema):
+class ReportListArgs(QuerySchema):
     status = fields.Enum(ReportStatus, by_value=True)
     limit = limit_field()
     cursor = cursor_field()
@@ -272,7 +272,7 @@ class ProhibitedTermCreateSchema(Schema):
     )
 
 
-class ListArgs(Schema):
+class ListArgs(QuerySchema):
     limit = limit_field()
     cursor = cursor_field()
 
@@ -327,7 +327,7 @@ def _public_details(details: dict) -> dict:
 SupplierAuditEntryListSchema = list_schema(SupplierAuditEntrySchema, "SupplierAuditEntryListSchema")
 
 
-class AuditLogArgs(Schema):
+class AuditLogArgs(QuerySchema):
     actor_id = Int(minimum=1)
     actor_email = Str(max_length=254)
     action = Str(
@@ -343,7 +343,7 @@ class AuditLogArgs(Schema):
     cursor = cursor_field()
 
 
-class SupplierAuditLogArgs(Schema):
+class SupplierAuditLogArgs(QuerySchema):
     action = Str(
         max_length=60,
         metadata={"description": "an action (`product.reject`) or a family (`product`)"},

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from marketplace.fields import Int, Schema, Str
+from marketplace.fields import Int, QuerySchema, Schema, Str
 
 
-class NotificationListArgs(Schema):
+class NotificationListArgs(QuerySchema):
     unread = fields.Boolean(metadata={"description": "true: only unread; false: only read."})
     limit = Int(minimum=1, maximum=100, load_default=20)
     cursor = Str(max_length=500)

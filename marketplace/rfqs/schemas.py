@@ -11,7 +11,7 @@ from datetime import UTC
 from marshmallow import ValidationError, fields, post_load, validate
 
 from marketplace.catalog.vocab import INCOTERMS, currencies
-from marketplace.fields import Country, Int, Money, Schema, Str, list_schema
+from marketplace.fields import Country, Int, Money, QuerySchema, Schema, Str, list_schema
 from marketplace.messages import CATALOGUE
 
 from .models import QuotationStatus, RFQStatus
@@ -118,7 +118,7 @@ class QuotationInputSchema(Schema):
     notes = Str(max_length=5000, load_default="")
 
 
-class RFQListArgs(Schema):
+class RFQListArgs(QuerySchema):
     status = fields.String(
         validate=validate.OneOf([s.value for s in RFQStatus]),
         metadata={"description": "Default for supplier members: open."},
@@ -134,18 +134,18 @@ class RFQListArgs(Schema):
         return data
 
 
-class PageArgs(Schema):
+class PageArgs(QuerySchema):
     limit = Int(minimum=1, maximum=100, load_default=20)
     cursor = Str(max_length=500)
 
 
-class RFQQuotationListArgs(Schema):
+class RFQQuotationListArgs(QuerySchema):
     status = fields.String(validate=validate.OneOf([s.value for s in QuotationStatus]))
     limit = Int(minimum=1, maximum=100, load_default=20)
     cursor = Str(max_length=500)
 
 
-class QuotationListArgs(Schema):
+class QuotationListArgs(QuerySchema):
     status = fields.String(validate=validate.OneOf([s.value for s in QuotationStatus]))
     rfq_id = Int(minimum=1)
     limit = Int(minimum=1, maximum=100, load_default=20)

@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate
 
 from marketplace.catalog.schemas import ProductSchema
 from marketplace.catalog.vocab import CUSTOMIZATION_OPTIONS
-from marketplace.fields import BoundedDecimal, Int, Money, Schema, Str, format_money
+from marketplace.fields import BoundedDecimal, Int, Money, QuerySchema, Schema, Str, format_money
 
 MAX_QUERY_LENGTH = 200
 SORTS = ("relevance", "newest", "price_asc", "moq_asc")
@@ -19,7 +19,7 @@ def _half_size(value: Decimal) -> None:
         raise ValidationError("EU sizes come in whole or half sizes.")
 
 
-class SearchArgs(Schema):
+class SearchArgs(QuerySchema):
     q = Str(
         max_length=MAX_QUERY_LENGTH,
         metadata={

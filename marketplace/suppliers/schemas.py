@@ -5,7 +5,7 @@ from datetime import date
 from marshmallow import ValidationError, fields, validate
 
 from marketplace.accounts.passwords import MAX_LENGTH
-from marketplace.fields import Country, Email, Int, Schema, Str, list_schema
+from marketplace.fields import Country, Email, Int, QuerySchema, Schema, Str, list_schema
 
 
 class CertificationSchema(Schema):
@@ -65,7 +65,7 @@ class SupplierUpdateSchema(Schema):
     )
 
 
-class SupplierListArgs(Schema):
+class SupplierListArgs(QuerySchema):
     q = Str(
         max_length=200,
         metadata={

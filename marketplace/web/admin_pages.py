@@ -25,7 +25,6 @@ from marketplace.audit.models import AuditEntry
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
-from marketplace.fields import parsing_text_location
 from marketplace.moderation import checks, figures, reports, services, terms
 from marketplace.moderation.api import reporter_key
 from marketplace.moderation.models import ProhibitedTerm, Report, ReportStatus
@@ -114,13 +113,10 @@ def query_args(
         for key, value in request.args.items()
         if value.strip() and key in schema.fields and key not in skip
     }
-    token = parsing_text_location.set(True)  # a query string carries text, as in the API
-    try:
+    try:  # a QuerySchema, as in the API: "20" is an integer in a query string
         return schema.load(raw), {}
     except ma.ValidationError as exc:
         return schema.load({}), {k: [str(m) for m in v] for k, v in _flat(exc.messages).items()}
-    finally:
-        parsing_text_location.reset(token)
 
 
 def _flat(messages: Any) -> dict[str, list]:

@@ -29,7 +29,7 @@ from marketplace.database import reads_from_replica
 from marketplace.db import utcnow
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
-from marketplace.fields import INT32_MAX, parsing_text_location
+from marketplace.fields import INT32_MAX
 from marketplace.pagination import paginate_by_id
 from marketplace.permissions import authenticated_user
 from marketplace.search import services as search_services
@@ -99,13 +99,10 @@ def query_values(schema: ma.Schema) -> dict[str, str]:
 
 def load_query(schema: ma.Schema, values: Mapping[str, str]) -> dict[str, Any]:
     """``values`` loaded by the API's schema; a ValidationFailed (422) when refused."""
-    token = parsing_text_location.set(True)  # "20" is an integer in a query string
     try:
-        return schema.load(values)
+        return schema.load(values)  # a QuerySchema: "20" is an integer in a query string
     except ma.ValidationError as exc:
         raise ValidationFailed(errors=exc.normalized_messages()) from exc
-    finally:
-        parsing_text_location.reset(token)
 
 
 def field_errors(errors: Mapping[str, Any] | None) -> list[tuple[str, str]]:
