@@ -46,12 +46,14 @@ def register_extensions(app: Flask) -> None:
     from marketplace import database, jobs, transaction
     from marketplace.extensions import babel, db, limiter, migrate
     from marketplace.i18n import select_locale
+    from marketplace.search import indexer as search_indexer
     from marketplace.storage import init_app as init_storage
 
     database.prepare_engine_options(app)  # lock_timeout in the connection options
     db.init_app(app)
     database.configure_engines(app)  # and the read replica, if configured
     transaction.install_listeners()
+    search_indexer.install_listeners()  # every ORM change of the catalog reaches search
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     limiter.init_app(app)
     init_storage(app)  # a bad STORAGE_URL stops the start

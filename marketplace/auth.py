@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request, session
+from flask_login import login_user
 
 from marketplace.accounts import services
 from marketplace.errors import Unauthorized
@@ -67,3 +68,13 @@ def register_auth(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(authenticate_bearer)
     app.before_request(protect_from_csrf)
+
+
+def start_login(user, *, remember: bool) -> None:
+    """A fresh Flask session (no fixation), a server-side session row, a new CSRF token."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the token per request: make a new one
+    services.start_session(user, remember=remember)
+    # The remember-me cookie lives exactly as long as the server-side session row.
+    duration = timedelta(days=current_app.config["REMEMBER_ME_DAYS"])
+    login_user(user, remember=remember, duration=duration)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -72,3 +73,16 @@ def violates(error: sa.exc.IntegrityError, constraint: str) -> bool:
     if diag is not None and getattr(diag, "constraint_name", None):
         return diag.constraint_name == name
     return bool(columns) and columns in str(error.orig)
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> sa.Enum:
+    """Store enums as their values in a VARCHAR with a CHECK, identical on both databases."""
+    return sa.Enum(
+        enum_cls,
+        values_callable=lambda cls: [member.value for member in cls],
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        validate_strings=True,
+        name=name or enum_cls.__name__.lower(),
+    )

@@ -26,8 +26,8 @@ from marketplace.catalog.models import (
     ProductImage,
     ProductStatus,
 )
+from marketplace.catalog.rules import check_price_tiers
 from marketplace.catalog.schemas import ProductInputSchema, ProductSchema
-from marketplace.catalog.services import check_price_tiers
 from marketplace.demo import DEMO_PASSWORD, load_demo_data, seed_demo
 from marketplace.demo.companies import BUYERS, SUPPLIERS
 from marketplace.demo.products import plan_products

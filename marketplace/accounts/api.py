@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
 
-from flask import current_app, g, request, session
-from flask_login import current_user, login_user, logout_user
+from flask import request, session
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
@@ -25,6 +24,7 @@ from marketplace.accounts.schemas import (
     UserSchema,
 )
 from marketplace.api_base import Blueprint, bad_text_reason
+from marketplace.auth import start_login
 from marketplace.errors import DomainError, RateLimited
 from marketplace.fields import INT32_MAX
 from marketplace.net import client_ip
@@ -70,16 +70,6 @@ def attempted_email() -> str:
     if not isinstance(email, str) or bad_text_reason(email):
         return ""
     return services.normalize_email(email)[:254]
-
-
-def start_login(user, *, remember: bool) -> None:
-    """A fresh Flask session (no fixation), a server-side session row, a new CSRF token."""
-    session.clear()
-    g.pop("csrf_token", None)  # Flask-WTF caches the token per request: make a new one
-    services.start_session(user, remember=remember)
-    # The remember-me cookie lives exactly as long as the server-side session row.
-    duration = timedelta(days=current_app.config["REMEMBER_ME_DAYS"])
-    login_user(user, remember=remember, duration=duration)
 
 
 @blp.route("/csrf", methods=["GET"])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.db import IdMixin, TimestampMixin, utcnow
+from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
@@ -30,19 +30,6 @@ class CompanyRole(enum.StrEnum):
 class UserStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
-
-
-def enum_column(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> sa.Enum:
-    """Store enums as their values in a VARCHAR with a CHECK, identical on both databases."""
-    return sa.Enum(
-        enum_cls,
-        values_callable=lambda cls: [member.value for member in cls],
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        validate_strings=True,
-        name=name or enum_cls.__name__.lower(),
-    )
 
 
 class User(IdMixin, TimestampMixin, db.Model):

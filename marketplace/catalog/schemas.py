@@ -8,6 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from marketplace.catalog import sizes as size_chart
 from marketplace.catalog.models import ProductStatus
+from marketplace.catalog.rules import check_price_tiers
 from marketplace.catalog.vocab import (
     CUSTOMIZATION_OPTIONS,
     HS_CODE_PATTERN,
@@ -160,8 +161,6 @@ class ProductInputSchema(Schema):
     def check_tiers_against_moq(self, data, **kwargs):
         """Report tier problems with the field errors (the services check again after a
         PATCH merges the stored values)."""
-        from marketplace.catalog.services import check_price_tiers
-
         tiers = data.get("price_tiers")
         # With field errors a tier may arrive half-loaded (no min_qty); those are reported.
         complete = tiers and all({"min_qty", "unit_price"} <= set(tier) for tier in tiers)

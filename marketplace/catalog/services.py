@@ -8,7 +8,6 @@ Every move not listed is a Conflict (409).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -24,6 +23,7 @@ from marketplace.catalog.models import (
     ProductStatus,
     product_materials,
 )
+from marketplace.catalog.rules import product_rule_errors
 from marketplace.catalog.sizes import eu_sizes
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
@@ -150,40 +150,8 @@ class Vocabulary:
 # Validation -----------------------------------------------------------------
 
 
-def check_price_tiers(moq: int, tiers: list[Mapping[str, Any]]) -> list[str]:
-    """The contract's rules for tiers; returns the problems (empty when valid)."""
-    problems = []
-    if not tiers:
-        return ["At least one price tier is required."]
-    if len(tiers) > 8:
-        problems.append("At most 8 price tiers.")
-    if tiers[0]["min_qty"] != moq:
-        problems.append(f"The first tier must start at the MOQ ({moq}).")
-    for previous, tier in itertools.pairwise(tiers):
-        if tier["min_qty"] <= previous["min_qty"]:
-            problems.append("Tiers must be in ascending order of min_qty, without repeats.")
-            break
-    for previous, tier in itertools.pairwise(tiers):
-        if Decimal(tier["unit_price"]) > Decimal(previous["unit_price"]):
-            problems.append("A larger quantity must not cost more per pair.")
-            break
-    return problems
-
-
 def _tiers_of(product: Product) -> list[dict[str, Any]]:
     return [{"min_qty": t.min_qty, "unit_price": t.unit_price} for t in product.price_tiers]
-
-
-def product_rule_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The rules that span several fields, on a whole product's values (``moq``,
-    ``price_tiers``, ``sample_available``, ``sample_price``); empty when valid."""
-    errors: dict[str, list[str]] = {}
-    problems = check_price_tiers(values["moq"], values["price_tiers"])
-    if problems:
-        errors["price_tiers"] = problems
-    if values.get("sample_price") is not None and not values.get("sample_available"):
-        errors["sample_price"] = ["Set sample_available to true to give a sample price."]
-    return errors
 
 
 def check_product_data(data: Mapping[str, Any], vocabulary: Vocabulary) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.moderation import checks, figures, reports, services, terms
 from marketplace.moderation.models import ProhibitedTerm, Report
+from marketplace.moderation.reports import reporter_key
 from marketplace.moderation.schemas import (
     AdminProductListArgs,
     AdminProductListSchema,
@@ -310,11 +311,6 @@ def reinstate_user(user_id):
 
 
 # Reports -------------------------------------------------------------------------
-
-
-def reporter_key() -> int:
-    """The ``report`` bucket's key: the API and the report page share one allowance."""
-    return current_user.id
 
 
 @blp.route("/reports", methods=["POST"], tags=["reports"])

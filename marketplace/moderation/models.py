@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import enum_column
-from marketplace.db import IdMixin, utcnow
+from marketplace.db import IdMixin, enum_column, utcnow
 from marketplace.extensions import db
 
 if TYPE_CHECKING:

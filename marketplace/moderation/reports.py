@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_login import current_user
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -210,3 +211,8 @@ def resolve_report(report: Report, *, action: str, note: str | None) -> Report:
         subject={"report_id": report.id, "status": report.status.value},
     )
     return report
+
+
+def reporter_key() -> int:
+    """The ``report`` bucket's key: the API and the report page share one allowance."""
+    return current_user.id

@@ -9,8 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import enum_column
-from marketplace.db import IdMixin, utcnow
+from marketplace.db import IdMixin, enum_column, utcnow
 from marketplace.extensions import db
 
 

@@ -10,8 +10,6 @@ from marketplace.database import reads_from_replica
 from marketplace.search import indexer, services
 from marketplace.search.schemas import SearchArgs, SearchResultSchema
 
-indexer.install_listeners()
-
 blp = Blueprint("search", __name__, url_prefix="", description="Catalog search")
 
 

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import enum_column
-from marketplace.db import IdMixin, TimestampMixin, utcnow
+from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
 from marketplace.extensions import db
 
 if TYPE_CHECKING:

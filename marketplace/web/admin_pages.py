@@ -26,8 +26,8 @@ from marketplace.catalog.models import Product, ProductStatus
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.moderation import checks, figures, reports, services, terms
-from marketplace.moderation.api import reporter_key
 from marketplace.moderation.models import ProhibitedTerm, Report, ReportStatus
+from marketplace.moderation.reports import reporter_key
 from marketplace.moderation.schemas import (
     AdminProductListArgs,
     AdminReportListArgs,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from babel import Locale
 from flask import current_app
@@ -154,3 +156,37 @@ class LanguageForm(FlaskForm):
         self.language.choices = [
             SelectChoice(code, label) for code, label in current_app.config["LANGUAGES"].items()
         ]
+
+
+# Shared by the page modules ------------------------------------------------------
+
+COMMON_CURRENCIES = ("USD", "EUR", "CNY", "GBP", "AED", "INR", "PHP", "VND", "ZAR")
+
+
+class CsrfForm(FlaskForm):
+    """Only the CSRF token: the product form's fields are plain inputs named like the API."""
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages -> {"price_tiers": [...], "carton_dimensions_cm": [...]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, list):
+        return {prefix or "_form": [str(m) for m in messages]}
+    for key, value in (messages or {}).items():
+        field = prefix or str(key)
+        if isinstance(value, dict):
+            for _, inner in flatten_errors(value, field).items():
+                flat.setdefault(field, []).extend(inner)
+        else:
+            flat.setdefault(field, []).extend(str(v) for v in value)
+    return flat
+
+
+CUSTOMIZATION_LABELS = {
+    "logo": _l("Logo"),
+    "color": _l("Color"),
+    "packaging": _l("Packaging"),
+    "mold": _l("Mold (own design)"),
+    "material": _l("Material"),
+    "label": _l("Label"),
+}

@@ -38,7 +38,7 @@ from marketplace.suppliers import services as supplier_services
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.schemas import SupplierListArgs
 from marketplace.web import bp
-from marketplace.web.supplier_pages import CUSTOMIZATION_LABELS
+from marketplace.web.forms import CUSTOMIZATION_LABELS
 
 INQUIRY_ENDPOINT = "web.buyer_inquiry_new"  # the inquiry pages' "new inquiry" form
 FEATURED_SUPPLIERS = 4

@@ -30,9 +30,8 @@ from marketplace.rfqs import reasons, services
 from marketplace.rfqs.models import RFQ, Quotation, QuotationStatus, RFQStatus
 from marketplace.rfqs.schemas import QuotationInputSchema, RFQCreateSchema
 from marketplace.web import bp
-from marketplace.web.forms import country_choices
+from marketplace.web.forms import COMMON_CURRENCIES, CsrfForm, country_choices, flatten_errors
 from marketplace.web.messages import translate_message
-from marketplace.web.supplier_pages import COMMON_CURRENCIES, CsrfForm, flatten_errors
 
 buyer_only = login_required(Role.BUYER)
 member_only = login_required(Role.SUPPLIER, supplier_member=True)
@@ -182,7 +181,6 @@ def buyer_rfq_new():
         try:
             data = RFQCreateSchema().load(rfq_body_from_form())
             rfq = services.create_rfq(current_user, data)
-            db.session.commit()
             flash(
                 _(
                     "RFQ posted and sent to %(count)d matching factories.",
@@ -248,7 +246,6 @@ def buyer_rfq_cancel(rfq_id: int):
     if request.method == "POST":
         try:
             services.cancel_rfq(rfq, current_user)
-            db.session.commit()
             flash(_("RFQ cancelled. The factories that quoted have been told."), "success")
         except Conflict as exc:
             db.session.rollback()
@@ -273,7 +270,6 @@ def buyer_quotation_accept(quotation_id: int):
     if request.method == "POST":
         try:
             services.accept_quotation(quotation, current_user)
-            db.session.commit()
             flash(
                 _(
                     "You accepted the quotation of %(supplier)s. The other factories have been "
@@ -406,7 +402,6 @@ def supplier_rfq(rfq_id: int):
         try:
             data = QuotationInputSchema().load(quote_body_from_form())
             quotation, created = services.submit_quotation(rfq, current_user, data)
-            db.session.commit()
             flash(
                 _("Quotation sent to the buyer.")
                 if created
@@ -464,7 +459,6 @@ def supplier_quotation_withdraw(quotation_id: int):
         abort(404)
     try:
         services.withdraw_quotation(quotation, current_user)
-        db.session.commit()
         flash(_("Quotation withdrawn."), "success")
     except Conflict as exc:
         db.session.rollback()

@@ -15,7 +15,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from marketplace.accounts.models import Role
 from marketplace.audit import services as audit
@@ -36,30 +35,16 @@ from marketplace.suppliers.schemas import (
     VerificationRequestCreateSchema,
 )
 from marketplace.web import bp
+from marketplace.web.forms import (
+    COMMON_CURRENCIES,
+    CUSTOMIZATION_LABELS,
+    CsrfForm,
+    flatten_errors,
+)
 
 member_only = login_required(Role.SUPPLIER, supplier_member=True)
-COMMON_CURRENCIES = ("USD", "EUR", "CNY", "GBP", "AED", "INR", "PHP", "VND", "ZAR")
 MAX_CERTIFICATION_ROWS = 8
 FULLWIDTH_COMMA = "\uff0c"  # what a Chinese keyboard types between list items
-
-
-class CsrfForm(FlaskForm):
-    """Only the CSRF token: the product form's fields are plain inputs named like the API."""
-
-
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages -> {"price_tiers": [...], "carton_dimensions_cm": [...]}."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, list):
-        return {prefix or "_form": [str(m) for m in messages]}
-    for key, value in (messages or {}).items():
-        field = prefix or str(key)
-        if isinstance(value, dict):
-            for _, inner in flatten_errors(value, field).items():
-                flat.setdefault(field, []).extend(inner)
-        else:
-            flat.setdefault(field, []).extend(str(v) for v in value)
-    return flat
 
 
 # Product form <-> API body -----------------------------------------------------
@@ -573,16 +558,6 @@ def money_filter(value) -> str:
 @bp.app_template_filter("zip_self")
 def zip_self_filter(values) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
-
-
-CUSTOMIZATION_LABELS = {
-    "logo": _l("Logo"),
-    "color": _l("Color"),
-    "packaging": _l("Packaging"),
-    "mold": _l("Mold (own design)"),
-    "material": _l("Material"),
-    "label": _l("Label"),
-}
 
 
 @bp.app_template_filter("zip_labels")
