@@ -54,11 +54,6 @@ ESTIMATE_MARGIN = 2
 CATEGORY, VERIFIED, MATERIAL, LAST, CATEGORY_SLUG, MATERIAL_NAME, PAGE = range(7)
 
 
-def no_keys() -> list[Any]:
-    """The two key columns of a counting row that is not a page row."""
-    return [sa.cast(sa.null(), sa.Numeric)] * 2
-
-
 def exact_limit() -> int:
     return int(current_app.config.get("SEARCH_EXACT_TOTAL", DEFAULT_EXACT_TOTAL))
 
@@ -170,7 +165,7 @@ def _run(
     number; the highest ``position`` (where the backend reads it); the ``page`` among
     them. One statement."""
     verified = sa.case((matches.c.is_verified, "true"), else_="false")
-    no_key = no_keys()
+    no_key = [sa.cast(sa.null(), sa.Numeric)] * 2
     # Grouped by category id; the slugs come with the counts (no join per match).
     parts = [
         sa.select(
@@ -181,7 +176,7 @@ def _run(
         ).group_by(matches.c.category_id),
         sa.select(sa.literal(CATEGORY_SLUG), Category.slug, Category.id, *no_key),
         sa.select(sa.literal(VERIFIED), verified, sa.func.count(), *no_key).group_by(verified),
-        *query.backend.facet_parts(matches),
+        *query.backend.facet_parts(matches, no_key),
     ]
     if page is not None:
         parts.append(_page_select(matches, page))

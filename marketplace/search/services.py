@@ -4,8 +4,9 @@ Only the search index is queried: ``search_fts_docs`` holds visible products onl
 (published, supplier active), matched through its tsvectors on PostgreSQL (GIN) or the
 FTS5 table ``search_fts_text`` on SQLite. How a search is built: ``query.py``; its page
 and cursors: ``paging.py``; its total and facets (exact up to ``SEARCH_EXACT_TOTAL``):
-``counting.py``. Words the catalog lacks ("slipers") are searched as the catalog words
-closest to them.
+``counting.py``; every statement whose SQL differs between the two databases: the
+search backend (``backends/``). Words the catalog lacks ("slipers") are searched as the
+catalog words closest to them.
 """
 
 from __future__ import annotations

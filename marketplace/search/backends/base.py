@@ -175,9 +175,10 @@ class SearchBackend(ABC):
         """The matches to count, in the order the count's limit cuts them."""
 
     @abstractmethod
-    def facet_parts(self, matches) -> list[sa.Select]:
+    def facet_parts(self, matches, no_key: list[Any]) -> list[sa.Select]:
         """The material facet's parts of the counting statement over ``matches`` (a CTE),
-        and any row the estimate needs, in ``counting``'s row shape."""
+        and any row the estimate needs, in ``counting``'s row shape (``no_key``: the
+        statement's empty key columns)."""
 
     def material_counts(self, by_material: dict, names: dict) -> dict[str, int]:
         """The material facet by name, from the rows of ``facet_parts``."""

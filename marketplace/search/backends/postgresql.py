@@ -272,11 +272,10 @@ class PostgreSQLBackend(SearchBackend):
     def counted_matches(self, query: SearchQuery, columns: list[Any]) -> sa.Select:
         return query.source(*columns)
 
-    def facet_parts(self, matches) -> list[sa.Select]:
+    def facet_parts(self, matches, no_key: list[Any]) -> list[sa.Select]:
         # The materials are filter tokens of the matches ("mateva"), unnested in the
         # select list (a function scan per match would build a tuplestore each); their
         # names come with the counts.
-        no_key = counting.no_keys()
         tags = sa.select(sa.func.unnest(matches.c.tags).label("tag")).subquery("tags")
         return [
             sa.select(sa.literal(counting.MATERIAL), tags.c.tag, sa.func.count(), *no_key)

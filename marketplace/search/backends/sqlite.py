@@ -177,10 +177,9 @@ class SQLiteBackend(SearchBackend):
         rowid = self._driving_rowid(query)
         return query.source(*columns, rowid.label("position")).order_by(rowid)
 
-    def facet_parts(self, matches) -> list[sa.Select]:
+    def facet_parts(self, matches, no_key: list[Any]) -> list[sa.Select]:
         # LEFT JOINs: SQLite keeps their order, the matches first, then one primary-key
         # look-up each (as inner joins it may walk all product_materials rows instead).
-        no_key = counting.no_keys()
         return [
             sa.select(sa.literal(counting.MATERIAL), Material.name, sa.func.count(), *no_key)
             .select_from(matches)
