@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app, g, request, session
 from flask_login import login_user
+from werkzeug.exceptions import BadRequest
 
 from marketplace.accounts import services
 from marketplace.errors import Unauthorized
@@ -51,11 +52,18 @@ def unauthorized():
     raise Unauthorized()
 
 
+FORM_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
+
+
 def protect_from_csrf() -> None:
     if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
         return  # a 404 or 405 is reported as such
     if bearer_token() is not None:
         return
+    if request.mimetype in FORM_TYPES and None in request.form:
+        # A form field whose name is not valid UTF-8 (werkzeug keys it None), which
+        # Flask-WTF's token look-up cannot read.
+        raise BadRequest("A form field name is not valid UTF-8.")
     csrf.protect()
 
 
