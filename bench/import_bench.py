@@ -14,10 +14,11 @@ What is measured (best of ``--repeat`` runs, each into a fresh supplier):
   tiers need) and a commit: no parsing, no validation, no ORM;
 - re-import: the same file again into the first supplier (every SKU matched, nothing
   changes), and with new prices (every product updated).
-Targets (issue 3): import >= 1,000 rows/s and >= 30 % of the floor on both databases,
-in wall-clock time. The CPU time of this process is printed too: on a busy machine
-(quote ``uptime`` with the figures) the wall-clock ratio of a 0.7 s task to a 0.2 s one
-swings with the load; the CPU times show where the import stands without it.
+Targets: import >= 1,000 rows/s, and >= 30 % of the floor on SQLite and >= 50 % on
+PostgreSQL (issue 13), in wall-clock time. The CPU time of this process is printed too:
+on a busy machine (quote ``uptime`` with the figures) the wall-clock ratio of a 0.7 s
+task to a 0.2 s one swings with the load; the CPU times show where the import stands
+without it.
 """
 
 from __future__ import annotations
@@ -423,9 +424,11 @@ def bench(url: str, count: int, repeat: int) -> int:
     print(f"re-import     {rate(count, reimport)}   (same file again: all SKUs matched, no change)")
     print(f"update        {rate(count, update)}   (new prices: every product updated)")
     print(f"stored        {stored:,} products, {tier_rows:,} price tiers")
-    target = count / best_import >= 1000 and best_floor / best_import >= 0.30
+    share = 0.30 if url.startswith("sqlite") else 0.50
+    target = count / best_import >= 1000 and best_floor / best_import >= share
     print(
-        f"target        {'met' if target else 'NOT met'} (>= 1,000 rows/s and >= 30% of the floor)"
+        f"target        {'met' if target else 'NOT met'} "
+        f"(>= 1,000 rows/s and >= {share:.0%} of the floor)"
     )
     return 0
 
