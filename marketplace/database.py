@@ -10,8 +10,8 @@ tries to upgrade to a write one.
 - A safe request (GET, HEAD, OPTIONS) reads in a plain ``BEGIN`` (one snapshot).
 - An unsafe request reads without a transaction until its first write, which
   starts ``BEGIN IMMEDIATE``.  The write lock is therefore not held while the
-  request does slow work before writing (argon2 hashing at sign-up and login
-  takes ~0.3 s, which would otherwise serialise every writer behind it).  As on
+  request does slow work before writing (argon2 hashing at sign-up and login is
+  slow by design, and would otherwise serialise every writer behind it).  As on
   PostgreSQL (READ COMMITTED), a check made before the first write is settled by
   a constraint or a conditional UPDATE, not by the lock.
 

@@ -159,17 +159,17 @@ def test_unknown_emails_count_against_the_ip(make_api, quick_hashing):
 
 
 @pytest.mark.parametrize(
-    "malformed",
+    ("malformed", "status"),
     [
-        {"data": "{not json", "content_type": "application/json"},
-        {"json": ["a", "list"]},
-        {"json": {"email": 12345, "password": WRONG}},
-        {"json": {"password": WRONG}},
-        {"json": {"email": "x@y.example", "password": WRONG, "role": "admin"}},
+        ({"data": "{not json", "content_type": "application/json"}, 400),
+        ({"json": ["a", "list"]}, 422),
+        ({"json": {"email": 12345, "password": WRONG}}, 422),
+        ({"json": {"password": WRONG}}, 422),
+        ({"json": {"email": "x@y.example", "password": WRONG, "role": "admin"}}, 422),
     ],
     ids=["invalid-json", "list", "email-not-string", "no-email", "unknown-field"],
 )
-def test_malformed_attempts_count_against_the_ip(make_api, malformed, quick_hashing):
+def test_malformed_attempts_count_against_the_ip(make_api, malformed, status, quick_hashing):
     buyer = BuyerFactory(password_hash=quick_hashing)
     commit()
     client = make_api()
@@ -181,7 +181,7 @@ def test_malformed_attempts_count_against_the_ip(make_api, malformed, quick_hash
             environ_base={"REMOTE_ADDR": "203.0.113.30"},
             **malformed,
         )
-        assert response.status_code in (400, 422)
+        assert response.status_code == status
     assert attempt(make_api, buyer.email, ip="203.0.113.30").status_code == 429
     assert attempt(make_api, buyer.email, ip="203.0.113.31").status_code == 200
 

@@ -75,7 +75,7 @@ def buyer():
 @pytest.mark.parametrize("next_value", HOSTILE)
 def test_hostile_next_lands_on_our_own_host(app, buyer, next_value):
     response = log_in_with_next(app, next_value, email=buyer.email)
-    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
     location = response.headers["Location"]
     assert browser_target(location) == ("http", OUR_HOST), location
     assert "evil" not in location.lower()
@@ -90,7 +90,7 @@ def test_hostile_next_in_the_form_body_is_refused_too(app, buyer, next_value):
         "/login",
         data={"email": buyer.email, "password": PASSWORD, "csrf_token": token, "next": next_value},
     )
-    assert response.status_code in (302, 303)
+    assert response.status_code == 302
     assert browser_target(response.headers["Location"]) == ("http", OUR_HOST)
 
 
@@ -103,14 +103,14 @@ def test_raw_encoded_query_string_is_refused(app, buyer):
             f"/login?{raw}",
             data={"email": buyer.email, "password": PASSWORD, "csrf_token": token},
         )
-        assert response.status_code in (302, 303)
+        assert response.status_code == 302
         assert browser_target(response.headers["Location"]) == ("http", OUR_HOST), raw
 
 
 @pytest.mark.parametrize("next_value", ["/buyer", "/buyer?tab=rfqs", "/products/12#reviews"])
 def test_own_path_is_honoured(app, buyer, next_value):
     response = log_in_with_next(app, next_value, email=buyer.email)
-    assert response.status_code in (302, 303)
+    assert response.status_code == 302
     assert response.headers["Location"] == next_value
 
 
@@ -120,7 +120,7 @@ def test_already_logged_in_visit_with_hostile_next_stays_home(app, buyer):
     browser.post("/login", data={"email": buyer.email, "password": PASSWORD, "csrf_token": token})
     for next_value in ("//evil.com", "/\\evil.com", "/buyer"):
         response = browser.get("/login", query_string={"next": next_value})
-        assert response.status_code in (302, 303)
+        assert response.status_code == 302
         assert browser_target(response.headers["Location"]) == ("http", OUR_HOST)
     assert browser.get("/login", query_string={"next": "/buyer"}).headers["Location"] == "/buyer"
 

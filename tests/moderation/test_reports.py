@@ -74,7 +74,11 @@ def test_what_the_reporter_cannot_see_is_404_and_nothing_is_written(buyer_api, s
         assert report(buyer_api, target_type, target_id).status_code == 404
     assert count_reports() == 0
     anonymous = client.post("/api/v1/reports", json={})
-    assert anonymous.status_code in (400, 401)  # no CSRF token / not logged in
+    # The CSRF check comes before the login check.
+    assert (anonymous.status_code, anonymous.json["message"]) == (
+        400,
+        "The CSRF token is missing.",
+    )
 
 
 def test_one_open_report_per_reporter_and_target(buyer_api, supplier, login_as):

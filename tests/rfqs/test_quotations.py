@@ -262,7 +262,11 @@ def test_a_removed_staff_member_can_no_longer_quote(rfq, alpha, login_as):
     former.supplier_id = None
     former.company_role = None
     transaction.commit()
-    assert client.post(url(rfq), json=quote_payload()).status_code in (401, 403)
+    response = client.post(url(rfq), json=quote_payload())
+    assert (response.status_code, response.json["message"]) == (
+        403,
+        "Only members of a supplier company can do this.",
+    )
     assert rows() == (0, 0)
 
 

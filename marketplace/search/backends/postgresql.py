@@ -232,7 +232,7 @@ class PostgreSQLBackend(SearchBackend):
     def prepare_counting(self) -> None:
         # Room for exact bitmaps: with the default 4 MB, ANDing a common word's million
         # matches with a filter goes lossy and rechecks every row of every page. No JIT:
-        # compiling a search's statement (~20 ms) costs more than it saves. And while
+        # compiling a search's short statement costs more time than it saves. And while
         # counting, only bitmap scans (see counting.py). One statement.
         _settings(
             work_mem=current_app.config.get("SEARCH_WORK_MEM", "32MB"),
