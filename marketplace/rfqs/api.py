@@ -220,8 +220,8 @@ def withdraw_quotation(quotation_id):
 
 @blp.cli.command("refresh-metrics")
 def refresh_metrics_command() -> None:
-    """Recompute every supplier's response rate and median response time (the sliding
-    30-day window; run it hourly, e.g. from cron)."""
+    """Recompute every supplier's response rate and median response time over the sliding
+    window (celery beat does it hourly; this is the same pass by hand)."""
     from marketplace.rfqs.metrics import refresh_all_metrics
 
     seen, changed = refresh_all_metrics()

@@ -13,11 +13,11 @@ without an answer is not counted yet (a request that arrived an hour ago is no f
 ``median_response_hours`` = the median hours to the first answer of the answered items.
 No item: both null ("no history yet").
 
-The figures are stored on ``Supplier`` and recomputed when something changes them: an
-inquiry or a match is created, a first response is given (``refresh_supplier_metrics``),
-and for the sliding window (items ageing past 24 hours or out of the 30 days) by
-``flask --app wsgi sourcing refresh-metrics``, meant to run hourly from cron.  Pages and
-search read the stored figures; nothing is computed per page view.
+The figures are stored on ``Supplier`` and recomputed by jobs after the change commits
+(``marketplace.rfqs.tasks``): when an inquiry or a match is created or a first response
+is given, and hourly by celery beat for the sliding window (items ageing past 24 hours or
+out of the 30 days); ``flask --app wsgi sourcing refresh-metrics`` does the hourly pass
+by hand.  Pages and search read the stored figures; nothing is computed per page view.
 """
 
 from __future__ import annotations
