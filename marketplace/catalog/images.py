@@ -19,6 +19,7 @@ from marshmallow import fields
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from marketplace import jobs
 from marketplace.catalog.models import Product, ProductImage
 from marketplace.catalog.services import not_editable, note_content_change
 from marketplace.catalog.vocab import MAX_IMAGES_PER_PRODUCT
@@ -26,6 +27,7 @@ from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.fields import Schema
 from marketplace.storage import get_storage
+from marketplace.storage import tasks as storage_tasks
 
 FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
@@ -167,9 +169,10 @@ def delete_image(product: Product, image_id: int) -> None:
     product.images.remove(image)
     note_content_change(product, {"images"})
     db.session.flush()
-    storage = get_storage()
-    for name in (image.filename, image.thumbnail_filename):
-        storage.delete_after_commit(image_key(name))
+    # After the commit, as a job: retried while the store is down, then recorded.
+    jobs.enqueue(
+        storage_tasks.delete_files, [image_key(image.filename), image_key(image.thumbnail_filename)]
+    )
 
 
 def reorder_images(product: Product, image_ids: list[int]) -> None:

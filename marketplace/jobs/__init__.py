@@ -42,6 +42,7 @@ TASK_MODULES = (
     "marketplace.rfqs.tasks",
     "marketplace.search.tasks",
     "marketplace.accounts.tasks",
+    "marketplace.storage.tasks",
 )
 
 _registry: dict[str, Callable[..., Any]] = {}

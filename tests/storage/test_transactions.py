@@ -77,3 +77,30 @@ def test_an_image_deletion_rolled_back_keeps_row_and_files(app_store):
     transaction.commit()
     assert not any(app_store.exists(key) for key in keys)
     assert db.session.get(ProductImage, image_id) is None
+
+
+def test_a_deletion_the_store_refuses_is_recorded_for_the_admins(app_store, monkeypatch):
+    """The store is down when the photo's files should go: the photo is still removed, and
+    the deletion waits as a failed task (``/admin/jobs``) instead of being forgotten."""
+    import sqlalchemy as sa
+
+    from marketplace.jobs.models import FailedTask
+
+    product = make_product(SupplierOwnerFactory().supplier)
+    image = images.add_image(product, upload(image_bytes("PNG")))
+    transaction.commit()
+    image_id = image.id
+    keys = [images.image_key(image.filename), images.image_key(image.thumbnail_filename)]
+
+    def store_down(key):
+        raise OSError("the object store is unreachable")
+
+    monkeypatch.setattr(app_store, "delete", store_down)
+    images.delete_image(product, image_id)
+    transaction.commit()
+
+    assert db.session.get(ProductImage, image_id) is None
+    (failed,) = db.session.scalars(sa.select(FailedTask))
+    assert (failed.task_name, failed.args) == ("storage.delete", [keys])
+    assert failed.error == "OSError: the object store is unreachable"
+    assert all(app_store.exists(key) for key in keys)  # left for the retry
