@@ -45,7 +45,7 @@ format: venv
 	$(BIN)/ruff format .
 
 test: lint translations
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Needs PostgreSQL (SCALEOUT_DATABASE_URL) and Redis; starts the app servers, a worker, S3 and
 # SMTP itself. .ci/run runs it.

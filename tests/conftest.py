@@ -8,6 +8,7 @@ worker gets its own database.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -66,20 +67,73 @@ def _transaction(request, app):
         yield
         return
     ratelimit.reset(app)
+    if "module_connection" in request.fixturenames:
+        # The module's seed lives in the module's outer transaction: each test runs in a
+        # savepoint of it, rolled back afterwards, so the next test sees the seed again.
+        with app.app_context(), _session_on(request.getfixturevalue("module_connection")):
+            yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        try:
+            with _session_on(connection):
+                yield
+        finally:
+            connection.close()
+
+
+@contextlib.contextmanager
+def _session_on(connection):
+    """``db.session`` bound to ``connection`` inside a transaction (a savepoint when one is
+    already open) that is rolled back on exit; services' commits become savepoints."""
+    from marketplace.extensions import db
+
+    outer = connection.begin_nested() if connection.in_transaction() else connection.begin()
+    original = db.session
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    )
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        outer.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_connection(app):
+    """One connection and outer transaction for a whole module, for seeds that tests only
+    read: a module-scoped fixture writes its rows with ``module_session`` and every test
+    of the module runs in a savepoint on top (see ``_transaction``)."""
+    from marketplace.extensions import db
+
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
+        try:
+            yield connection
+        finally:
+            outer.rollback()
+            connection.close()
+
+
+@contextlib.contextmanager
+def module_session(app, connection):
+    """``db.session`` on the module's connection while a module-scoped seed writes (its
+    commits release savepoints; nothing reaches the database for good)."""
+    from marketplace.extensions import db
+
+    with app.app_context():
         original = db.session
         db.session = scoped_session(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
         try:
-            yield
+            yield db.session
         finally:
             db.session.remove()
             db.session = original
-            outer.rollback()
-            connection.close()
 
 
 @pytest.fixture
@@ -166,8 +220,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def pytest_collection_modifyitems(config, items):
+    """The schemathesis shards first: they are the longest tests by far, and pytest-xdist
+    hands tests out in collection order, so starting them last leaves one worker busy
+    long after the other has finished."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_schemathesis.py")
+
+
 def pytest_terminal_summary(terminalreporter):
-    """The schemathesis case counts (tests/test_schemathesis.py records them per principal),
+    """The schemathesis case counts (tests/test_schemathesis.py records them per shard),
     also under xdist, where the workers' prints are not shown."""
     counts = {}
     for reports in terminalreporter.stats.values():

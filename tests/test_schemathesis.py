@@ -22,7 +22,13 @@ the API or in its spec; fix it at the source, never by loosening this file.
 - Schemathesis calls the app through a plain werkzeug Client, so ``g`` is cleared at
   each request start, as the suite's FreshRequestClient does (tests/conftest.py).
 
-The case count of each principal is recorded as the ``schemathesis_cases`` user property
+Each principal's operations are split into ``SHARDS`` tests by a stable hash of the
+operation's label, so pytest-xdist spreads the ~37,000 cases over its workers, and
+tests/conftest.py schedules these tests first (the longest first keeps the workers busy
+to the end).  Every operation falls in exactly one shard, and each shard checks that it
+ran every operation of the spec that falls in it.
+
+The case count of each test is recorded as the ``schemathesis_cases`` user property
 (junit XML, xdist reports) and printed at the end of the run by tests/conftest.py's
 ``pytest_terminal_summary``.
 """
@@ -30,6 +36,7 @@ The case count of each principal is recorded as the ``schemathesis_cases`` user 
 from __future__ import annotations
 
 import contextlib
+import zlib
 
 import pytest
 import schemathesis
@@ -49,6 +56,7 @@ from tests.factories import AdminFactory, BuyerFactory, SupplierOwnerFactory
 
 SPEC_PATH = "/api/v1/openapi.json"
 MAX_EXAMPLES = 30  # fuzzing cases per operation and principal (plus the coverage phase)
+SHARDS = 6  # tests per principal
 
 LOGGED_IN_FACTORIES = {
     "buyer": BuyerFactory,
@@ -171,8 +179,14 @@ def check_case(case, browser: dict, counter: dict[str, int]) -> None:
     case.call_and_validate(**browser)
 
 
+def shard_of(label: str) -> int:
+    """The shard of an operation (``METHOD /path``): stable across runs and machines."""
+    return zlib.crc32(label.encode()) % SHARDS
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
 @pytest.mark.parametrize("principal", PRINCIPALS)
-def test_openapi_spec_holds(app, principal, subtests, record_property):
+def test_openapi_spec_holds(app, principal, shard, subtests, record_property):
     schema = schemathesis.openapi.from_wsgi(SPEC_PATH, app, config=schemathesis_config())
     counter = {"cases": 0}
     if principal == "anonymous":
@@ -181,6 +195,7 @@ def test_openapi_spec_holds(app, principal, subtests, record_property):
         browser = {}
         schema.auth(refresh_interval=None)(bearer_provider(principal))
     schema = schema.clone(test_function=check_case)
+    expected = {label for label in spec_operations(app) if shard_of(label) == shard}
 
     operations = 0
     tests = get_all_tests(
@@ -195,14 +210,17 @@ def test_openapi_spec_holds(app, principal, subtests, record_property):
                     pytest.fail(str(error))
                 continue
             operation, hypothesis_test = result.ok()
+            if shard_of(operation.label) != shard:
+                continue
             operations += 1
             with subtests.test(msg=f"{principal} {operation.label}"):
                 hypothesis_test(browser=browser, counter=counter)
 
     record_property("schemathesis_cases", counter["cases"])
     print(f"\nschemathesis: {counter['cases']} cases over {operations} operations as {principal}")
-    assert operations == len(spec_operations(app)), "every operation of the spec is tested"
-    assert counter.get("operations", set()) == spec_operations(app), "each ran a case"
+    assert expected, f"shard {shard} of {SHARDS} holds no operation: lower SHARDS"
+    assert operations == len(expected), "every operation of the shard is tested"
+    assert counter.get("operations", set()) == expected, "each ran a case"
 
 
 def spec_operations(app) -> set[str]:

@@ -17,14 +17,17 @@ from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 from marketplace.rfqs.models import RFQ, Quotation, QuotationRevision, RFQMatch
 from marketplace.suppliers.models import Supplier
+from tests.conftest import module_session
 
 
-@pytest.fixture
-def seeded(app):
-    """The demo seed (``load_demo_data`` runs the sourcing demo after the catalog)."""
-    mails_before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail))
-    made = load_demo_data(products_per_supplier=2).sourcing
-    transaction.commit()
+@pytest.fixture(scope="module")
+def seeded(app, module_connection):
+    """The demo seed (``load_demo_data`` runs the sourcing demo after the catalog), made
+    once for the module: its tests only read it, each in a savepoint rolled back after."""
+    with module_session(app, module_connection) as session:
+        mails_before = session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail))
+        made = load_demo_data(products_per_supplier=2).sourcing
+        transaction.commit()
     made["mails before"] = mails_before
     return made
 
