@@ -425,7 +425,7 @@ def load_sourcing_demo(seed: int) -> Counter:
     made: Counter = Counter()
     last_email = db.session.scalar(sa.select(sa.func.max(OutboxEmail.id))) or 0
     try:
-        from marketplace.inquiries.demo import load_inquiry_demo
+        from marketplace.demo.inquiries import load_inquiry_demo
     except ImportError:  # pragma: no cover - the inquiries domain is always installed
         load_inquiry_demo = None
     if load_inquiry_demo is not None:
