@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from marketplace import transaction
 from marketplace.demo import load_demo_data
-from marketplace.extensions import db
 from marketplace.demo.inquiries import PLAN, load_inquiry_demo
+from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, InquiryMessage
 from marketplace.notifications.models import Notification, OutboxEmail
 from marketplace.suppliers.models import Supplier
