@@ -24,6 +24,7 @@ from tests.authz.framework import (
     only,
 )
 from tests.catalog.support import make_product
+from tests.factories import InquiryFactory
 
 ID = "<int(max=2147483647):inquiry_id>"
 INQUIRY = f"/api/v1/inquiries/{ID}"
@@ -37,18 +38,14 @@ PARTIES = ("buyer_x", *MEMBERS_OF_A)
 
 
 def make_inquiry(world: World, *, closed: bool = False) -> Inquiry:
-    inquiry = services.create_inquiry(
-        world.users["buyer_x"],
-        {
-            "supplier_id": world.supplier_a.id,
-            "quantity": 5000,
-            "destination_country": "PH",
-            "message": "EVA slides, sizes 36-41, your best FOB Xiamen price?",
-        },
+    inquiry = InquiryFactory(
+        buyer=world.users["buyer_x"],
+        supplier=world.supplier_a,
+        message="EVA slides, sizes 36-41, your best FOB Xiamen price?",
     )
     if closed:
         services.close_inquiry(inquiry, world.users["buyer_x"], Side.BUYER)
-    transaction.commit()
+        transaction.commit()
     return inquiry
 
 

@@ -9,11 +9,9 @@ import sqlalchemy as sa
 from PIL import Image
 
 from marketplace import transaction
-from marketplace.catalog import services
 from marketplace.catalog.models import PriceTier, Product, ProductImage, ProductStatus
-from marketplace.catalog.schemas import ProductInputSchema
 from marketplace.extensions import db
-from tests.catalog.conftest import product_payload
+from tests.factories import ProductFactory
 
 
 def count(model, *where) -> int:
@@ -36,29 +34,8 @@ def commit() -> None:
 
 def make_product(supplier, status: ProductStatus = ProductStatus.DRAFT, **overrides) -> Product:
     """A product of ``supplier`` moved to ``status`` through the services, as an admin would,
-    and committed."""
-    product = _make_product(supplier, status, **overrides)
-    commit()
-    return product
-
-
-def _make_product(supplier, status: ProductStatus, **overrides) -> Product:
-    overrides.setdefault("sku", f"SKU-{count(Product) + 1}-{status.value}")
-    data = ProductInputSchema().load(product_payload(**overrides))
-    product = services.create_product(supplier, data)
-    if status == ProductStatus.DRAFT:
-        return product
-    if status == ProductStatus.ARCHIVED:
-        return services.archive_product(product)
-    services.submit_product(product)
-    if status == ProductStatus.PENDING_REVIEW:
-        return product
-    if status == ProductStatus.REJECTED:
-        return services.reject_product(product, "Photos are missing.")
-    services.approve_product(product)
-    if status == ProductStatus.SUSPENDED:
-        return services.suspend_product(product, "Counterfeit brand logo.")
-    return product
+    and committed (tests.factories.ProductFactory)."""
+    return ProductFactory(supplier=supplier, status=status, **overrides)
 
 
 def image_bytes(fmt: str = "PNG", size=(64, 48), color=(200, 30, 30), **save_kwargs) -> bytes:

@@ -3,21 +3,25 @@ bodies, RFQs posted through the services, row counts."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 
 from marketplace import transaction
 from marketplace.catalog.models import ProductStatus
-from marketplace.db import utcnow
 from marketplace.extensions import db
-from marketplace.rfqs import services
-from marketplace.rfqs.schemas import QuotationInputSchema, RFQCreateSchema
 from marketplace.suppliers.models import VerificationStatus
 from tests.catalog.support import make_product
-from tests.factories import SupplierFactory, SupplierOwnerFactory, SupplierStaffFactory
+from tests.factories import (  # noqa: F401 - the payloads are used by the RFQ tests
+    QuotationFactory,
+    RFQFactory,
+    SupplierFactory,
+    SupplierOwnerFactory,
+    SupplierStaffFactory,
+    iso,
+    quote_payload,
+    rfq_payload,
+)
 
 
 def count(model, *where) -> int:
@@ -25,42 +29,6 @@ def count(model, *where) -> int:
     if where:
         query = query.where(*where)
     return db.session.scalar(query)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def rfq_payload(**overrides) -> dict[str, Any]:
-    now = utcnow()
-    payload = {
-        "title": "EVA bathroom slippers for a hotel chain",
-        "category": "eva-slippers",
-        "materials": ["EVA"],
-        "quantity": 20000,
-        "target_unit_price": "1.10",
-        "currency": "USD",
-        "destination_country": "PH",
-        "incoterm": "FOB",
-        "needed_by": (now + timedelta(days=90)).date().isoformat(),
-        "quote_deadline": iso(now + timedelta(days=10)),
-        "description": "Anti-slip sole, custom logo on the strap.",
-    }
-    payload.update(overrides)
-    return payload
-
-
-def quote_payload(**overrides) -> dict[str, Any]:
-    payload = {
-        "unit_price": "1.05",
-        "moq": 5000,
-        "lead_time_days": 35,
-        "valid_until": (utcnow() + timedelta(days=30)).date().isoformat(),
-        "incoterm": "FOB",
-        "notes": "Logo printed on the strap, 2 colours.",
-    }
-    payload.update(overrides)
-    return payload
 
 
 def supplier_with_catalog(
@@ -109,14 +77,9 @@ def supplier_with_catalog(
 
 def post_rfq(buyer, **overrides):
     """An RFQ of ``buyer`` created (and matched) through the services, committed."""
-    data = RFQCreateSchema().load(rfq_payload(**overrides))
-    rfq = services.create_rfq(buyer, data)
-    transaction.commit()
-    return rfq
+    return RFQFactory(buyer=buyer, **overrides)
 
 
 def quote(rfq, user, **overrides):
-    data = QuotationInputSchema().load(quote_payload(**overrides))
-    quotation, _created = services.submit_quotation(rfq, user, data)
-    transaction.commit()
-    return quotation
+    """``user``'s company's quotation on ``rfq`` (or its revision), committed."""
+    return QuotationFactory(rfq=rfq, author=user, **overrides)
