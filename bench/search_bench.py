@@ -71,15 +71,19 @@ os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 os.environ.setdefault("MARKETPLACE_ENV", "production")
 
 from config import normalise_database_url  # noqa: E402
-from marketplace.demo.companies import SURNAMES  # noqa: E402
-from marketplace.demo.lines import (  # noqa: E402
-    EXTRA_INCOTERMS,
-    HOTEL_SIZES,
-    LINES,
-    PORTS,
-    SIZES,
-    VARIANTS,
+from marketplace.demo.loader import demo_data  # noqa: E402
+
+# The demo's vocabulary (marketplace/demo/data/*.toml).
+SURNAMES = demo_data().companies.surnames
+CATALOG = demo_data().catalog
+EXTRA_INCOTERMS, HOTEL_SIZES, LINES, PORTS = (
+    CATALOG.extra_incoterms,
+    CATALOG.hotel_sizes,
+    CATALOG.lines,
+    CATALOG.ports,
 )
+SIZES = CATALOG.sizes
+VARIANTS = {category: line.variants for category, line in LINES.items()}
 
 SKU_PREFIX = "BN-"
 BENCH_ADDRESS = "bench data: "  # suppliers.address of the bench's suppliers

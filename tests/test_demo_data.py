@@ -29,7 +29,7 @@ from marketplace.catalog.models import (
 from marketplace.catalog.rules import check_price_tiers
 from marketplace.catalog.schemas import ProductInputSchema, ProductSchema
 from marketplace.demo import DEMO_PASSWORD, load_demo_data, seed_demo
-from marketplace.demo.companies import BUYERS, SUPPLIERS
+from marketplace.demo.loader import demo_data
 from marketplace.demo.products import plan_products
 from marketplace.extensions import db
 from marketplace.suppliers.models import (
@@ -54,6 +54,8 @@ CATEGORIES = {
     "clogs",
 }
 INPUT_FIELDS = set(ProductInputSchema().fields)
+SUPPLIERS = demo_data().companies.suppliers
+BUYERS = demo_data().companies.buyers
 
 
 def count(model, *where) -> int:
@@ -175,7 +177,7 @@ def test_seed_creates_the_companies_accounts_and_verification_states(seeded):
     # no administrator in the demo data
     assert db.session.scalar(sa.select(sa.func.count()).where(User.role == Role.ADMIN)) == 0
     buyers = db.session.scalars(sa.select(User).where(User.role == Role.BUYER)).all()
-    assert {b.email for b in buyers} == {email for _, email, _, _ in BUYERS}
+    assert {b.email for b in buyers} == {buyer.email for buyer in BUYERS}
     assert {"US", "VN", "PH", "IN", "ZA", "DE", "AE"} <= {b.country for b in buyers}
     assert all(b.company_name for b in buyers)
 

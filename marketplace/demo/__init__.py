@@ -1,6 +1,10 @@
 """Demo data for ``make run`` (``flask --app wsgi seed-demo``): a slice of the Neikeng
 slipper cluster, its catalog and some overseas buyers.
 
+* Data as data: the companies, product lines, RFQs, inquiry threads and moderation
+  cases are TOML files in ``data/``, read into frozen dataclasses by ``loader.py``;
+  the code here only walks them through the services (the pictures are drawn).
+
 * Deterministic: every choice comes from ``random.Random`` seeded with
   ``DEMO_DATA_SEED`` and the supplier's key, so the same seed gives the same data.
 * Idempotent: companies are found by their owner's e-mail, accounts by e-mail,
@@ -29,15 +33,7 @@ from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Product
 from marketplace.catalog.schemas import ProductInputSchema
 from marketplace.db import utcnow
-from marketplace.demo.companies import (
-    BUYERS,
-    CERT_ISSUERS,
-    GIVEN_NAMES,
-    STAFF_TITLES,
-    SUPPLIERS,
-    SURNAMES,
-    SupplierSpec,
-)
+from marketplace.demo.loader import SupplierSpec, demo_data
 from marketplace.demo.moderation import load_moderation_demo
 from marketplace.demo.pictures import PictureMaker
 from marketplace.demo.products import plan_products
@@ -51,12 +47,6 @@ from marketplace.suppliers.schemas import SupplierUpdateSchema
 
 DEMO_PASSWORD = "neikeng-demo-2026"
 
-# The licence prefix of a company registered in Jinjiang (county code 350582) or Quanzhou.
-LICENCE_AREA = {"Quanzhou": "91350500", "Jinjiang": "91350582", "Neikeng, Jinjiang": "91350582"}
-REFUSAL = (
-    "The business licence number does not match the company name on the licence photo. "
-    "Upload a clear photo of the current licence."
-)
 _PASSWORD_HASH: list[str] = []
 
 
@@ -74,6 +64,7 @@ class DemoReport:
     seconds: float = 0.0
 
     def __str__(self) -> str:
+        companies = demo_data().companies
         made = sum(self.products_created.values())
         states = ", ".join(f"{n} {state}" for state, n in sorted(self.products_created.items()))
         lines = [
@@ -87,7 +78,8 @@ class DemoReport:
             f"  sourcing:  {_counts(self.sourcing) or 'nothing new'}",
             f"  moderation: {_moderation(self.moderation)}",
             f"Demo password for every account: {DEMO_PASSWORD}",
-            f"  supplier owner: {SUPPLIERS[0].owner_email}   buyer: {BUYERS[0][1]}",
+            f"  supplier owner: {companies.suppliers[0].owner_email}   "
+            f"buyer: {companies.buyers[0].email}",
             "  (no admin account: flask --app wsgi create-admin EMAIL)",
         ]
         return "\n".join(lines)
@@ -100,6 +92,7 @@ class _Seeder:
         self.report = DemoReport()
         self.pictures = PictureMaker(seed)
         self.today = date.today()
+        self.companies = demo_data().companies
 
     def rng(self, *parts: object) -> random.Random:
         return random.Random(":".join(str(p) for p in (self.seed, *parts)))  # noqa: S311
@@ -135,7 +128,7 @@ class _Seeder:
         rng = self.rng(spec.key, "profile")
         profile = self.profile(spec, rng)
         staff = self.staff(spec, rng)
-        licence = LICENCE_AREA[spec.city] + "".join(
+        licence = self.companies.licence_areas[spec.city] + "".join(
             rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(10)
         )
         plans = plan_products(spec, self.rng(spec.key, "products"))[: self.products_per_supplier]
@@ -184,18 +177,16 @@ class _Seeder:
         for name in spec.certifications:
             expired = rng.random() < 0.25
             days = -rng.randint(20, 400) if expired else rng.randint(45, 1000)
-            number = {
-                "BSCI": f"DBID {rng.randint(100000, 499999)}",
-                "ISO 9001": f"CN-QMS-{rng.randint(10000, 99999)}",
-                "ISO 14001": f"CN-EMS-{rng.randint(10000, 99999)}",
-                "Sedex/SMETA": f"ZC{rng.randint(1000000, 9999999)}",
-                "WRAP": f"WRAP-{rng.randint(10000, 99999)}",
-            }[name]
+            # a number for every scheme, then this one's: the draws stay what they were
+            numbers = {
+                scheme: cert.number.format(rng.randint(*cert.number_range))
+                for scheme, cert in self.companies.certificates.items()
+            }
             certifications.append(
                 {
                     "name": name,
-                    "certificate_number": number,
-                    "issued_by": rng.choice(CERT_ISSUERS[name]),
+                    "certificate_number": numbers[name],
+                    "issued_by": rng.choice(self.companies.certificates[name].issuers),
                     "valid_until": (self.today + timedelta(days=days)).isoformat(),
                 }
             )
@@ -214,12 +205,12 @@ class _Seeder:
 
     def staff(self, spec: SupplierSpec, rng: random.Random) -> list[tuple[str, str]]:
         people = []
-        for given in rng.sample(GIVEN_NAMES, spec.staff):
-            surname = rng.choice(SURNAMES)
+        for given in rng.sample(self.companies.given_names, spec.staff):
+            surname = rng.choice(self.companies.surnames)
             local = (
                 f"{given}.{surname}".lower()
                 if rng.random() < 0.7
-                else rng.choice(STAFF_TITLES) + given.lower()[:3]
+                else rng.choice(self.companies.staff_titles) + given.lower()[:3]
             )
             people.append((f"{surname} {given}", f"{local}@{spec.domain}"))
         return people
@@ -243,7 +234,9 @@ class _Seeder:
         if spec.verification == "verified":
             moderation_services.decide_verification(supplier, decision="verify", reason=None)
         else:
-            moderation_services.decide_verification(supplier, decision="refuse", reason=REFUSAL)
+            moderation_services.decide_verification(
+                supplier, decision="refuse", reason=self.companies.verification_refusal
+            )
 
     # Products ----------------------------------------------------------------
 
@@ -292,8 +285,14 @@ class _Seeder:
             moderation_services.suspend_product(product, reason)
 
     def buyers(self) -> None:
-        for name, email, country, company in BUYERS:
-            self.account(email, name, Role.BUYER, country=country, company_name=company)
+        for buyer in self.companies.buyers:
+            self.account(
+                buyer.email,
+                buyer.name,
+                Role.BUYER,
+                country=buyer.country,
+                company_name=buyer.company,
+            )
         db.session.flush()
 
 
@@ -309,7 +308,7 @@ def load_demo_data(
     started = time.perf_counter()
     last_email = db.session.scalar(sa.select(sa.func.max(OutboxEmail.id))) or 0
     seeder = _Seeder(current_app.config["DEMO_DATA_SEED"], products_per_supplier)
-    for spec in SUPPLIERS[:supplier_limit]:
+    for spec in seeder.companies.suppliers[:supplier_limit]:
         seeder.supplier(spec)
     seeder.buyers()
     seeder.report.sourcing = load_sourcing_demo(seeder.seed)

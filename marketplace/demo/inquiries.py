@@ -2,60 +2,30 @@
 answered in time, answered late, closed), with short threads.  Run after the companies,
 catalog and buyers exist (``load_inquiry_demo()``; it flushes, the caller commits).
 
-Through the services, like the rest of the demo (the supplier's first message stamps
-``first_response_at``); then the times are moved into the past so the response rates
-look like a real month.  Idempotent: a buyer who has inquiries already gets no more.
-The e-mails the services queue are dropped (the in-app notifications stay): seeding
-must never mail anyone.
+The threads and their texts are in ``data/inquiries.toml``. Through the services, like
+the rest of the demo (the supplier's first message stamps ``first_response_at``); then
+the times are moved into the past so the response rates look like a real month.
+Idempotent: a buyer who has inquiries already gets no more. The e-mails the services
+queue are dropped (the in-app notifications stay): seeding must never mail anyone.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from marketplace.accounts.models import Role, User
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.db import utcnow
+from marketplace.demo.loader import Inquiries, Thread, demo_data
 from marketplace.extensions import db
 from marketplace.inquiries import services
 from marketplace.inquiries.models import Inquiry, InquiryMessage, Side
 from marketplace.notifications.models import OutboxEmail
 from marketplace.rfqs.metrics import refresh_supplier_metrics
 from marketplace.suppliers.models import Supplier, SupplierStatus
-
-# (state, hours ago it was sent, hours to the first reply or None, replies after that)
-PLAN = (
-    ("replied", 72, 3, 2),
-    ("open", 2, None, 0),
-    ("closed", 240, 30, 1),  # answered late, then closed by the buyer
-    ("replied", 20, 9, 0),
-    ("open", 50, None, 0),  # unanswered for more than a day: counts against the rate
-)
-QUESTIONS = (
-    "Hello, we are interested in {product}. Please quote {qty:,} pairs {incoterm}, "
-    "delivery to {country}. What is your lead time, and can you print our logo?",
-    "Could you send 2 samples of {product} in sizes 38 and 42? We would order {qty:,} "
-    "pairs per colour if the quality is right.",
-    "We need {qty:,} pairs for our hotel group, with individual packing. Is {product} "
-    "available in white and grey?",
-)
-REPLIES = (
-    "Thank you for your inquiry. For {qty:,} pairs our price is {currency} {price} {incoterm} "
-    "Xiamen, lead time 30-35 days after deposit. Logo printing is included.",
-    "Samples can be ready in 5 days; sample cost is refunded with the first order.",
-    "We can do white and grey. Individual OPP bag packing costs USD 0.03 a pair more.",
-)
-FOLLOW_UPS = (
-    (Side.BUYER, "Thanks, that works for us. Please send the proforma invoice."),
-    (
-        Side.SUPPLIER,
-        "Proforma invoice sent to your e-mail: 30% deposit, balance before shipment.",
-    ),
-)
-WITHDRAWN = "Understood. We found another supplier for this season; thank you for your time."
 
 
 def load_inquiry_demo() -> Counter:
@@ -73,15 +43,15 @@ def load_inquiry_demo() -> Counter:
         )
     )
     now = utcnow()
+    texts = demo_data().inquiries
+    threads = texts.threads
     for b, buyer in enumerate(buyers):
         if db.session.scalar(sa.select(Inquiry.id).where(Inquiry.buyer_id == buyer.id).limit(1)):
             continue
-        for p, (state, hours_ago, reply_after, replies) in enumerate(PLAN):
-            product = targets[(b * len(PLAN) + p) % len(targets)]
-            _one(
-                buyer, product, state, now - timedelta(hours=hours_ago), reply_after, replies, b + p
-            )
-            made[state] += 1
+        for p, thread in enumerate(threads):
+            product = targets[(b * len(threads) + p) % len(targets)]
+            _one(texts, buyer, product, thread, now - timedelta(hours=thread.sent_hours_ago), b + p)
+            made[thread.state] += 1
     db.session.flush()
     # No demo e-mail ever leaves: drop what the services queued.
     db.session.execute(sa.delete(OutboxEmail).where(OutboxEmail.id > last_email))
@@ -105,7 +75,10 @@ def _targets() -> list[Product]:
     return list(first.values())
 
 
-def _one(buyer, product, state, sent_at, reply_after, replies, n) -> None:
+def _one(
+    texts: Inquiries, buyer: User, product: Product, thread: Thread, sent_at: datetime, n: int
+) -> None:
+    state, reply_after = thread.state, thread.first_reply_after_hours
     qty = max(product.moq, (3 + n % 4) * 1000)
     incoterm = ("FOB", "CIF", "EXW", "DDP")[n % 4]
     words = {
@@ -123,19 +96,19 @@ def _one(buyer, product, state, sent_at, reply_after, replies, n) -> None:
             "quantity": qty,
             "destination_country": buyer.country or "US",
             "incoterm": incoterm,
-            "message": QUESTIONS[n % len(QUESTIONS)].format(**words),
+            "message": texts.questions[n % len(texts.questions)].format(**words),
         },
     )
     members = services.supplier_members(product.supplier_id)
     if reply_after is not None and members:
-        services.post_message(
-            inquiry, members[0], Side.SUPPLIER, REPLIES[n % len(REPLIES)].format(**words)
-        )
-        for side, text in FOLLOW_UPS[:replies] if state != "closed" else ():
+        reply = texts.replies[n % len(texts.replies)].format(**words)
+        services.post_message(inquiry, members[0], Side.SUPPLIER, reply)
+        for follow_up in texts.follow_ups[: thread.follow_ups] if state != "closed" else ():
+            side = Side(follow_up.side)
             sender = buyer if side is Side.BUYER else members[-1]
-            services.post_message(inquiry, sender, side, text)
+            services.post_message(inquiry, sender, side, follow_up.text)
     if state == "closed":
-        services.post_message(inquiry, buyer, Side.BUYER, WITHDRAWN)
+        services.post_message(inquiry, buyer, Side.BUYER, texts.withdrawn)
         services.close_inquiry(inquiry, buyer, Side.BUYER)
     _backdate(inquiry, sent_at, reply_after)
 

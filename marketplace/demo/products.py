@@ -13,27 +13,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from marketplace.catalog.vocab import CUSTOMIZATION_OPTIONS
-from marketplace.demo.companies import SupplierSpec
-from marketplace.demo.lines import (
-    EXTRA_INCOTERMS,
-    HOTEL_SIZES,
-    LINES,
-    PORTS,
-    REJECTIONS,
-    REJECTIONS_BY_CATEGORY,
-    SIZES,
-    STATES,
-    SUSPENSIONS,
-    VARIANTS,
-    Style,
-)
+from marketplace.demo.loader import Catalog, Style, SupplierSpec, demo_data
 
 
 def _money(value: float, places: int) -> Decimal:
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def _price_tiers(rng: random.Random, moq: int, usd: float, currency: str, places: int):
+def _price_tiers(
+    rng: random.Random, moq: int, usd: float, currency: str, places: int
+) -> list[dict[str, Any]]:
     rate = {"USD": 1.0, "CNY": 7.2, "EUR": 0.92}[currency]
     count = rng.choice((2, 3, 3, 4, 4, 5))
     multipliers = sorted(rng.sample((2, 3, 5, 10, 20), count - 1))
@@ -61,21 +50,23 @@ def _name(who: str, style: Style, category: str) -> str:
 
 def plan_products(spec: SupplierSpec, rng: random.Random) -> list[dict[str, Any]]:
     """The products of one demo supplier: [{"payload", "state", "reason", "images"}]."""
+    catalog = demo_data().catalog
     customization = [
         option
         for option in CUSTOMIZATION_OPTIONS
         if option in {"logo", "packaging"} or rng.random() < 0.45
     ]
-    ports = list(dict.fromkeys(rng.choice(PORTS) for _ in range(2)))
+    ports = list(dict.fromkeys(rng.choice(catalog.ports) for _ in range(2)))
     weights = [4] + [2] * (len(spec.categories) - 1)
-    plans, seen = [], set()
+    plans: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for number in range(spec.products):
         # the main line first, then every line at least once, then by weight
         if number < len(spec.categories):
             category = spec.categories[number]
         else:
             category = rng.choices(spec.categories, weights)[0]
-        line = LINES[category]
+        line = catalog.lines[category]
         style, who = rng.choice(line.styles), rng.choice(line.who)
         name = _name(who, style, category)
         for _attempt in range(6):
@@ -83,21 +74,33 @@ def plan_products(spec: SupplierSpec, rng: random.Random) -> list[dict[str, Any]
                 break
             style, who = rng.choice(line.styles), rng.choice(line.who)
             name = _name(who, style, category)
-        candidates = [name] + [f"{name}, {variant}" for variant in VARIANTS[category]]
+        candidates = [name] + [f"{name}, {variant}" for variant in line.variants]
         name = next((c for c in candidates if c not in seen), f"{name}, {number + 1:02d}")
         seen.add(name)
         plans.append(
-            _plan_one(spec, rng, number, line, category, style, who, name, customization, ports)
+            _plan_one(catalog, spec, rng, number, category, style, who, name, customization, ports)
         )
     return plans
 
 
-def _plan_one(spec, rng, number, line, category, style, who, name, customization, ports):
+def _plan_one(
+    catalog: Catalog,
+    spec: SupplierSpec,
+    rng: random.Random,
+    number: int,
+    category: str,
+    style: Style,
+    who: str,
+    name: str,
+    customization: list[str],
+    ports: list[str],
+) -> dict[str, Any]:
+    line = catalog.lines[category]
     if category == "hotel-slippers":
-        low, high = rng.choice(HOTEL_SIZES)
+        low, high = rng.choice(catalog.hotel_sizes)
     else:
-        low, high = rng.choice(SIZES[who])
-    sizes: dict | list = {"system": "EU", "from": low, "to": high}
+        low, high = rng.choice(catalog.sizes[who])
+    sizes: dict[str, Any] | list[int] = {"system": "EU", "from": low, "to": high}
     if rng.random() < 0.1:
         sizes = list(range(low, high + 1))
     palette = style.colors or line.palette
@@ -132,15 +135,15 @@ def _plan_one(spec, rng, number, line, category, style, who, name, customization
         f"Packed {packing}, {pairs} pairs a carton. Customisation: {offered}. "
         f"Made in {spec.city.split(',')[0]}, Fujian."
     )
-    incoterms = ["FOB", *(term for term in EXTRA_INCOTERMS if rng.random() < 0.25)]
-    state = rng.choices([s for s, _ in STATES], [w for _, w in STATES])[0]
+    incoterms = ["FOB", *(term for term in catalog.extra_incoterms if rng.random() < 0.25)]
+    state = rng.choices(list(catalog.product_states), list(catalog.product_states.values()))[0]
     if spec.suspended:
         state = "published"  # it was selling until the platform suspended the company
     reason = None
     if state == "rejected":
-        reason = rng.choice(REJECTIONS + REJECTIONS_BY_CATEGORY.get(category, ()))
+        reason = rng.choice(catalog.rejections + line.rejections)
     elif state == "suspended":
-        reason = rng.choice(SUSPENSIONS)
+        reason = rng.choice(catalog.suspensions)
     payload = {
         "sku": f"{spec.key}-{line.code}-{101 + number}",
         "name": name,

@@ -8,6 +8,7 @@ RFQs and quotations in every state.  Run after the companies, catalog and buyers
   month looks lived in: RFQs posted days ago, suppliers answering after a few hours
   (or late, or never), deadlines passed for the "closed" ones.  Response metrics are
   then recomputed from those times.
+* The RFQs are in ``data/sourcing.toml``.
 * Deterministic (``random.Random`` seeded with ``DEMO_DATA_SEED`` and the RFQ title) and
   idempotent: an RFQ is found by its buyer and title; what exists is left alone.
 * Seeding never mails anyone: the e-mails the services queue are dropped (the in-app
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -27,242 +27,13 @@ import sqlalchemy as sa
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.db import utcnow
+from marketplace.demo.loader import DemoRFQ, demo_data
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 from marketplace.rfqs import services
 from marketplace.rfqs.metrics import refresh_all_metrics
 from marketplace.rfqs.models import RFQ, Quotation, QuotationRevision, RFQMatch, RFQStatus
 from marketplace.rfqs.schemas import QuotationInputSchema, RFQCreateSchema
-
-
-@dataclass(frozen=True)
-class DemoRFQ:
-    buyer: str  # e-mail of a demo buyer (marketplace.demo.companies.BUYERS)
-    title: str
-    category: str
-    materials: tuple[str, ...]
-    quantity: int
-    target: str | None
-    currency: str
-    incoterm: str
-    state: str  # open | awarded | closed | cancelled
-    posted_days_ago: float
-    quotes: int  # how many of the best-matched factories quote
-    description: str = ""
-
-
-PLAN = (
-    DemoRFQ(
-        "emily@sunbelt-imports.example",
-        "EVA pool slides with embossed logo",
-        "slides",
-        ("EVA",),
-        30000,
-        "1.35",
-        "USD",
-        "FOB",
-        "open",
-        2,
-        4,
-        "Sizes 36-46, 4 colours, embossed logo on the strap, 20 pairs per polybag.",
-    ),
-    DemoRFQ(
-        "emily@sunbelt-imports.example",
-        "Kids' clogs for the spring season",
-        "clogs",
-        ("EVA",),
-        12000,
-        "2.10",
-        "USD",
-        "FOB",
-        "awarded",
-        20,
-        3,
-        "EU 24-35, bright colours, with charms holes. CPSIA test report needed.",
-    ),
-    DemoRFQ(
-        "lan.nguyen@saigon-footwear.example",
-        "PVC bathroom slippers, anti-slip",
-        "bathroom-slippers",
-        ("PVC",),
-        20000,
-        "0.85",
-        "USD",
-        "CIF",
-        "closed",
-        14,
-        3,
-        "Drainage holes, anti-slip sole, white and grey, CIF Ho Chi Minh City.",
-    ),
-    DemoRFQ(
-        "lan.nguyen@saigon-footwear.example",
-        "Beach sandals for Nha Trang resorts",
-        "beach-sandals",
-        ("EVA", "rubber"),
-        8000,
-        None,
-        "USD",
-        "CIF",
-        "open",
-        0.2,
-        0,
-        "Resort logo on the footbed; samples first.",
-    ),
-    DemoRFQ(
-        "maria.santos@manila-home.example",
-        "Disposable hotel slippers, white, 100,000 pairs",
-        "hotel-slippers",
-        ("non-woven",),
-        100000,
-        "0.18",
-        "USD",
-        "CIF",
-        "awarded",
-        25,
-        4,
-        "Closed toe, 5 mm EVA sole, individually packed, CIF Manila.",
-    ),
-    DemoRFQ(
-        "maria.santos@manila-home.example",
-        "Rubber flip-flops in school colours",
-        "flip-flops",
-        ("rubber",),
-        50000,
-        "0.70",
-        "USD",
-        "FOB",
-        "open",
-        4,
-        3,
-    ),
-    DemoRFQ(
-        "rajesh@kumar-footwear.example",
-        "PU slides for Mumbai retail",
-        "slides",
-        ("PU",),
-        15000,
-        "1.60",
-        "USD",
-        "FOB",
-        "cancelled",
-        10,
-        2,
-        "Cancelled: the buyer's retail partner postponed the launch.",
-    ),
-    DemoRFQ(
-        "rajesh@kumar-footwear.example",
-        "Men's EVA slippers, navy and black",
-        "eva-slippers",
-        ("EVA",),
-        40000,
-        "0.95",
-        "USD",
-        "FOB",
-        "open",
-        3,
-        4,
-    ),
-    DemoRFQ(
-        "thabo@joburg-retail.example",
-        "Plush winter slippers for Johannesburg",
-        "plush-slippers",
-        ("plush", "TPR"),
-        10000,
-        "2.40",
-        "USD",
-        "CIF",
-        "awarded",
-        18,
-        3,
-        "Ladies' sizes 36-41, TPR sole, CIF Durban.",
-    ),
-    DemoRFQ(
-        "thabo@joburg-retail.example",
-        "Flip-flops for Durban beach shops",
-        "flip-flops",
-        ("EVA",),
-        25000,
-        None,
-        "USD",
-        "FOB",
-        "closed",
-        12,
-        2,
-    ),
-    DemoRFQ(
-        "k.becker@becker-schuhhandel.example",
-        "Faux-fur indoor slippers for the German winter",
-        "plush-slippers",
-        ("faux fur", "TPR"),
-        6000,
-        "3.20",
-        "EUR",
-        "DDP",
-        "open",
-        5,
-        3,
-        "REACH compliance required; DDP Hamburg.",
-    ),
-    DemoRFQ(
-        "k.becker@becker-schuhhandel.example",
-        "Kids' slippers with non-slip sole",
-        "kids-slippers",
-        ("EVA",),
-        8000,
-        "1.80",
-        "EUR",
-        "FOB",
-        "cancelled",
-        9,
-        0,
-    ),
-    DemoRFQ(
-        "omar@gulf-hospitality.example",
-        "Hotel slippers with embroidered logo, 5-star",
-        "hotel-slippers",
-        ("coral fleece",),
-        60000,
-        "0.45",
-        "USD",
-        "CIF",
-        "open",
-        2,
-        4,
-        "Embroidered hotel logo, closed toe, 28 cm, CIF Jebel Ali.",
-    ),
-    DemoRFQ(
-        "omar@gulf-hospitality.example",
-        "Spa bathroom slippers",
-        "bathroom-slippers",
-        ("EVA",),
-        20000,
-        "0.90",
-        "USD",
-        "CIF",
-        "awarded",
-        30,
-        3,
-    ),
-    DemoRFQ(
-        "jason@coastline-outfitters.example",
-        "Two-tone PVC slides",
-        "pvc-slippers",
-        ("PVC",),
-        20000,
-        "1.10",
-        "USD",
-        "FOB",
-        "open",
-        1,
-        2,
-    ),
-)
-NOTES = (
-    "Price includes logo printing in one colour. Samples in 5 days.",
-    "Our best price for this quantity; 30% deposit, balance against the B/L copy.",
-    "We make this item for two US brands; test reports available.",
-    "Can ship in two lots if you need part of the order earlier.",
-)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -280,7 +51,7 @@ class _SourcingSeeder:
         return random.Random(":".join(str(p) for p in (self.seed, "rfq", *parts)))  # noqa: S311
 
     def run(self) -> Counter:
-        for plan in PLAN:
+        for plan in demo_data().sourcing.rfqs:
             buyer = accounts.get_user_by_email(plan.buyer)
             if buyer is None or buyer.role != Role.BUYER:
                 continue
@@ -335,6 +106,7 @@ class _SourcingSeeder:
         )
 
     def quote(self, rfq: RFQ, match: RFQMatch, member: User, rng: random.Random, n: int):
+        notes = demo_data().sourcing.quotation_notes
         reasons = {reason["code"]: reason.get("params", {}) for reason in match.reasons}
         base = reasons.get("price", {}).get("price") or rfq.target_unit_price or "1.00"
         price = _money(Decimal(str(base)) * Decimal(str(round(rng.uniform(0.9, 1.1), 3))))
@@ -345,7 +117,7 @@ class _SourcingSeeder:
             "lead_time_days": rng.choice((25, 30, 35, 40, 45)),
             "valid_until": (self.now + timedelta(days=rng.choice((21, 30, 45)))).date().isoformat(),
             "incoterm": rfq.incoterm if rng.random() < 0.8 else "FOB",
-            "notes": NOTES[n % len(NOTES)],
+            "notes": notes[n % len(notes)],
         }
         quotation, _created = services.submit_quotation(
             rfq, member, QuotationInputSchema().load(data), now=self.now

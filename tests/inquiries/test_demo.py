@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from marketplace import transaction
 from marketplace.demo import load_demo_data
-from marketplace.demo.inquiries import PLAN, load_inquiry_demo
+from marketplace.demo.inquiries import load_inquiry_demo
+from marketplace.demo.loader import demo_data
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, InquiryMessage
 from marketplace.notifications.models import Notification, OutboxEmail
@@ -30,7 +31,7 @@ def test_demo_inquiries_in_every_state_once(app):
 
     assert set(made) == {"open", "replied", "closed"}
     buyers = db.session.scalar(sa.select(sa.func.count(sa.distinct(Inquiry.buyer_id))))
-    assert count(Inquiry) == buyers * len(PLAN) and buyers >= 7
+    assert count(Inquiry) == buyers * len(demo_data().inquiries.threads) and buyers >= 7
     assert count(InquiryMessage) > count(Inquiry)
     assert count(Notification) > 0
     assert count(OutboxEmail) == emails_before  # nobody is mailed by the demo

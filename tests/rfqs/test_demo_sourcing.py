@@ -12,12 +12,15 @@ from marketplace import transaction
 from marketplace.accounts.models import User
 from marketplace.db import utcnow
 from marketplace.demo import load_demo_data
-from marketplace.demo.sourcing import PLAN, load_sourcing_demo, quotation_states
+from marketplace.demo.loader import demo_data
+from marketplace.demo.sourcing import load_sourcing_demo, quotation_states
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 from marketplace.rfqs.models import RFQ, Quotation, QuotationRevision, RFQMatch
 from marketplace.suppliers.models import Supplier
 from tests.conftest import module_session
+
+PLAN = demo_data().sourcing.rfqs
 
 
 @pytest.fixture(scope="module")
