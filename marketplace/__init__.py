@@ -64,7 +64,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_request_handling(app: Flask) -> None:
-    from marketplace.auth import register_auth
+    from marketplace.accounts.auth import register_auth
     from marketplace.errors import register_error_handlers
     from marketplace.http import register_http_hooks
 

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from marketplace import ratelimit
 from marketplace.accounts import services
+from marketplace.accounts.auth import start_login
 from marketplace.accounts.models import Role
 from marketplace.accounts.schemas import (
     CsrfSchema,
@@ -24,7 +25,6 @@ from marketplace.accounts.schemas import (
     UserSchema,
 )
 from marketplace.api_base import Blueprint, bad_text_reason
-from marketplace.auth import start_login
 from marketplace.errors import DomainError, RateLimited
 from marketplace.fields import INT32_MAX
 from marketplace.net import client_ip

@@ -25,8 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace import ratelimit
 from marketplace.accounts import services
+from marketplace.accounts.auth import start_login
 from marketplace.accounts.models import Role, User
-from marketplace.auth import start_login
 from marketplace.errors import Conflict, RateLimited, Unauthorized, ValidationFailed
 from marketplace.extensions import db
 from marketplace.i18n import LANG_COOKIE
