@@ -30,6 +30,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     configure_logging(app)
     register_extensions(app)
+    register_receivers()
     register_request_handling(app)
     from marketplace.monitoring import init_sentry
 
@@ -61,6 +62,22 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Models must be imported before the API spec and migrations look at the metadata.
     import marketplace.models  # noqa: F401
+
+
+def register_receivers() -> None:
+    """A domain never imports a domain above it (pyproject.toml, ``domain-layers``): what a
+    lower one announces, a higher one does, connected here. (blinker signals are global;
+    connecting the same receiver again, for each app, changes nothing.)"""
+    from marketplace.accounts.signals import supplier_registered
+    from marketplace.catalog.signals import product_entered_review
+    from marketplace.inquiries.signals import response_metrics_changed
+    from marketplace.moderation.checks import check_product
+    from marketplace.rfqs.tasks import queue_metrics_refresh
+    from marketplace.suppliers.services import create_owner_company
+
+    supplier_registered.connect(create_owner_company)
+    product_entered_review.connect(check_product)
+    response_metrics_changed.connect(queue_metrics_refresh)
 
 
 def register_request_handling(app: Flask) -> None:

@@ -15,7 +15,6 @@ from flask import current_app, request
 
 from marketplace.accounts.models import (
     ApiToken,
-    CompanyRole,
     Role,
     User,
     UserSession,
@@ -27,12 +26,12 @@ from marketplace.accounts.passwords import (
     password_problems,
     verify_password,
 )
+from marketplace.accounts.signals import supplier_registered
 from marketplace.api_base import bad_text_reason
 from marketplace.db import utcnow, violates
 from marketplace.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from marketplace.extensions import db
 from marketplace.fields import Email
-from marketplace.suppliers.models import Supplier
 
 TOKEN_PREFIX = "nkp_"
 # The unique index on users.email_normalized (PostgreSQL name : SQLite column).
@@ -86,9 +85,10 @@ def register_user(
         company_name=(company_name or "").strip() or None,
         password_changed_at=utcnow(),
     )
-    if role == Role.SUPPLIER:
-        user.supplier = Supplier(name=user.company_name, country="CN")
-        user.company_role = CompanyRole.OWNER
+    if role == Role.SUPPLIER and not supplier_registered.send(user):
+        # The company is created by the suppliers domain, above this one: a supplier
+        # account without it would be half made.
+        raise RuntimeError("No receiver of supplier_registered: create_app connects it.")
     return add_new_user(user)
 
 

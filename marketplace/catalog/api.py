@@ -1,4 +1,6 @@
-"""``/api/v1/products`` (management), ``/categories``, ``/materials``."""
+"""``/api/v1/products`` (management), ``/suppliers/<id>/products``, ``/admin/categories``,
+``/materials``. (``GET /categories`` counts products in the search index:
+marketplace.search.api.)"""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from flask_login import current_user
 from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
 from marketplace.catalog import images, services
+from marketplace.catalog.models import Product
 from marketplace.catalog.schemas import (
     CategoryCreateSchema,
     CategorySchema,
@@ -14,18 +17,23 @@ from marketplace.catalog.schemas import (
     ImageSchema,
     MaterialSchema,
     ProductInputSchema,
+    ProductListArgs,
+    ProductListSchema,
     ProductSchema,
     ProductUpdateSchema,
     image_dict,
 )
 from marketplace.fields import INT32_MAX
 from marketplace.http import accepts
+from marketplace.pagination import paginate_by_id
 from marketplace.permissions import authenticated_user, login_required
+from marketplace.suppliers import services as suppliers
 
 blp = Blueprint("catalog", __name__, url_prefix="", description="Supplier catalogs")
 
 LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
 PRODUCT = f"/products/<int(max={INT32_MAX}):product_id>"
+SUPPLIER = f"/suppliers/<int(max={INT32_MAX}):supplier_id>"
 
 
 @blp.route("/products", methods=["POST"])
@@ -135,11 +143,24 @@ def order_images(data, product_id):
     return product
 
 
-@blp.route("/categories", methods=["GET"])
-@blp.response(200, CategorySchema(many=True))
-def list_categories():
-    """Product categories with the number of products buyers can see in each."""
-    return services.list_categories()
+@blp.route(f"{SUPPLIER}/products", methods=["GET"], tags=["suppliers"])
+@blp.arguments(ProductListArgs, location="query")
+@blp.response(200, ProductListSchema)
+@blp.errors(400, 404, 422)
+def supplier_products(args, supplier_id):
+    """A supplier's catalog: published products for everyone; every state for its members."""
+    viewer = authenticated_user()
+    suppliers.get_supplier(supplier_id, viewer)
+    query = services.supplier_products_query(
+        supplier_id,
+        viewer=viewer,
+        status=args.get("status"),
+        category=args.get("category"),
+        q=args.get("q"),
+    )
+    return paginate_by_id(
+        query, Product, limit=args["limit"], cursor=args.get("cursor"), salt="supplier-products"
+    )
 
 
 @blp.route("/admin/categories", methods=["POST"])

@@ -24,6 +24,7 @@ from marketplace.catalog.models import (
     product_materials,
 )
 from marketplace.catalog.rules import product_rule_errors
+from marketplace.catalog.signals import product_entered_review
 from marketplace.catalog.sizes import eu_sizes
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
@@ -64,12 +65,12 @@ EDITABLE_STATES = {
 # Vocabularies ---------------------------------------------------------------
 
 
-def list_categories(*, with_counts: bool = True) -> list[dict[str, Any]]:
-    """Active categories in display order, with the number of publicly visible products
-    (counted in the search index, which holds exactly those)."""
-    from marketplace.search.services import category_counts
-
-    counts = category_counts() if with_counts else {}
+def list_categories(counts: Mapping[int, int] | None = None) -> list[dict[str, Any]]:
+    """Active categories in display order, with their number of publicly visible products
+    from ``counts`` (category id -> count; 0 without it). The counts come from the search
+    index, which holds exactly those products: marketplace.search.services.list_categories.
+    """
+    counts = counts or {}
     categories = db.session.scalars(
         sa.select(Category).where(Category.is_active).order_by(Category.position, Category.name)
     )
@@ -531,10 +532,9 @@ def submit_product(product: Product) -> Product:
 
 
 def _run_moderation_checks(product: Product) -> None:
-    """Flag (never refuse) a product entering the review queue: marketplace.moderation."""
-    from marketplace.moderation.checks import check_product
-
-    check_product(product)
+    """Flag (never refuse) a product entering the review queue: marketplace.moderation
+    receives the signal."""
+    product_entered_review.send(product)
 
 
 def archive_product(product: Product) -> Product:

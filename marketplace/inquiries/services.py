@@ -23,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marketplace import jobs
 from marketplace.accounts.models import Role, User
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Product
@@ -31,6 +30,7 @@ from marketplace.db import utcnow
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, InquiryMessage, InquiryStatus, Side
+from marketplace.inquiries.signals import response_metrics_changed
 from marketplace.notifications.services import notify
 from marketplace.pagination import decode_cursor, encode_cursor, paginate_by_id
 from marketplace.permissions import is_member_of
@@ -154,11 +154,10 @@ def supplier_members(supplier_id: int) -> list[User]:
 
 
 def refresh_response_metrics(supplier: Supplier) -> None:
-    """Recompute the supplier's response rate (marketplace.rfqs.metrics, which counts
-    inquiries by ``created_at``, ``supplier_id`` and ``first_response_at``) after the commit."""
-    from marketplace.rfqs import tasks
-
-    jobs.enqueue(tasks.refresh_metrics, [supplier.id])
+    """Have the supplier's response rate recomputed after the commit (by
+    marketplace.rfqs.metrics, which counts inquiries by ``created_at``, ``supplier_id`` and
+    ``first_response_at``)."""
+    response_metrics_changed.send(supplier)
 
 
 # Lists ----------------------------------------------------------------------------------

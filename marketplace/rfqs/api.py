@@ -1,5 +1,6 @@
 """``/api/v1/rfqs`` and ``/api/v1/quotations``: RFQs broadcast to matching suppliers,
-their quotations and the buyer's decision.  Also the ``flask sourcing`` commands."""
+their quotations and the buyer's decision; ``GET /api/v1/suppliers/<id>/stats`` (it counts
+quotations and inquiries).  Also the ``flask sourcing`` commands."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from flask_login import current_user
 from marketplace import transaction
 from marketplace.accounts.models import Role
 from marketplace.api_base import Blueprint
+from marketplace.errors import NotFound
+from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.pagination import paginate_by_id
-from marketplace.permissions import login_required
-from marketplace.rfqs import services
+from marketplace.permissions import can_view_supplier_private, login_required
+from marketplace.rfqs import services, stats
 from marketplace.rfqs.models import Quotation, QuotationRevision
 from marketplace.rfqs.presenters import quotation_view, rfq_view
 from marketplace.rfqs.schemas import (
@@ -29,6 +32,8 @@ from marketplace.rfqs.schemas import (
     RFQQuotationListArgs,
     RFQSchema,
 )
+from marketplace.suppliers.models import Supplier
+from marketplace.suppliers.schemas import SupplierStatsSchema
 
 blp = Blueprint(
     "rfqs", __name__, url_prefix="", description="RFQs and quotations", cli_group="sourcing"
@@ -37,6 +42,7 @@ blp = Blueprint(
 LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
 RFQ = f"/rfqs/<int(max={INT32_MAX}):rfq_id>"
 QUOTATION = f"/quotations/<int(max={INT32_MAX}):quotation_id>"
+SUPPLIER = f"/suppliers/<int(max={INT32_MAX}):supplier_id>"
 RFQ_LIMIT_HEADERS = {"Retry-After": {"description": "Seconds until the buyer may post again."}}
 
 
@@ -213,6 +219,22 @@ def withdraw_quotation(quotation_id):
     quotation = services.get_quotation(quotation_id, current_user)
     services.withdraw_quotation(quotation, current_user)
     return quotation_view(quotation)
+
+
+# A supplier's figures --------------------------------------------------------------
+
+
+@blp.route(f"{SUPPLIER}/stats", methods=["GET"], tags=["suppliers"])
+@login_required()
+@blp.response(200, SupplierStatsSchema)
+@blp.errors(401, 404)
+@blp.doc(security=LOGGED_IN)
+def supplier_stats(supplier_id):
+    """Your company's figures (members and admins)."""
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None or not can_view_supplier_private(current_user, supplier_id):
+        raise NotFound("Supplier not found.")
+    return stats.supplier_stats(supplier)
 
 
 # CLI: flask --app wsgi sourcing ... ----------------------------------------------------

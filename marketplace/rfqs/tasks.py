@@ -31,6 +31,11 @@ def refresh_metrics(supplier_ids: list[int]) -> int:
     return changed
 
 
+def queue_metrics_refresh(supplier: Supplier) -> None:
+    """Recompute ``supplier``'s figures after the commit (``response_metrics_changed``)."""
+    jobs.enqueue(refresh_metrics, [supplier.id])
+
+
 @jobs.task("rfqs.refresh_all_metrics")
 def refresh_all_metrics() -> int:
     """The hourly sliding-window pass over every supplier (celery beat)."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Product
 from marketplace.extensions import db
 from marketplace.pagination import encode_cursor
@@ -136,6 +137,12 @@ def category_counts() -> dict[int, int]:
             sa.select(docs.c.category_id, sa.func.count()).group_by(docs.c.category_id)
         ).all()
     )
+
+
+def list_categories() -> list[dict[str, Any]]:
+    """Active categories in display order, each with the number of products buyers can see
+    in it (``GET /api/v1/categories``, the home page)."""
+    return catalog.list_categories(category_counts())
 
 
 def _suggest(query: SearchQuery) -> bool:

@@ -1,33 +1,31 @@
-"""``/api/v1/suppliers``: directory, profiles, teams, verification requests, stats."""
+"""``/api/v1/suppliers/<id>``: profiles, teams, verification requests.
+
+The directory (``GET /suppliers``) is served by marketplace.search.api, a supplier's
+products by marketplace.catalog.api and its stats by marketplace.rfqs.api: the packages
+that own what those need.
+"""
 
 from __future__ import annotations
 
 from flask_login import current_user
 
 from marketplace.api_base import Blueprint
-from marketplace.catalog import services as catalog
-from marketplace.catalog.schemas import ProductListArgs, ProductListSchema
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
-from marketplace.pagination import paginate_by_id
 from marketplace.permissions import (
     authenticated_user,
-    can_view_supplier_private,
     is_member_of,
     is_owner_of,
     login_required,
 )
-from marketplace.suppliers import directory, services
+from marketplace.suppliers import services
 from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.schemas import (
     MemberCreateSchema,
     MemberListSchema,
     MemberSchema,
-    SupplierListArgs,
-    SupplierListSchema,
     SupplierSchema,
-    SupplierStatsSchema,
     SupplierUpdateSchema,
     VerificationRequestCreateSchema,
     VerificationRequestSchema,
@@ -52,16 +50,6 @@ def own_supplier(supplier_id: int, *, owner: bool = False) -> Supplier:
     return supplier
 
 
-@blp.route("", methods=["GET"])
-@blp.arguments(SupplierListArgs, location="query")
-@blp.response(200, SupplierListSchema)
-@blp.errors(400, 422)
-def list_suppliers(args):
-    """The supplier directory: active companies, by relevance with q, else newest first
-    (or sort=response_rate)."""
-    return directory.search_suppliers(args)
-
-
 @blp.route(SUPPLIER, methods=["GET"])
 @blp.response(200, SupplierSchema)
 @blp.errors(404)
@@ -80,28 +68,6 @@ def update_supplier(data, supplier_id):
     supplier = own_supplier(supplier_id)
     services.update_profile(supplier, data)
     return supplier
-
-
-@blp.route(f"{SUPPLIER}/products", methods=["GET"])
-@blp.arguments(ProductListArgs, location="query")
-@blp.response(200, ProductListSchema)
-@blp.errors(400, 404, 422)
-def supplier_products(args, supplier_id):
-    """A supplier's catalog: published products for everyone; every state for its members."""
-    viewer = authenticated_user()
-    services.get_supplier(supplier_id, viewer)
-    query = catalog.supplier_products_query(
-        supplier_id,
-        viewer=viewer,
-        status=args.get("status"),
-        category=args.get("category"),
-        q=args.get("q"),
-    )
-    from marketplace.catalog.models import Product
-
-    return paginate_by_id(
-        query, Product, limit=args["limit"], cursor=args.get("cursor"), salt="supplier-products"
-    )
 
 
 @blp.route(f"{SUPPLIER}/members", methods=["GET"])
@@ -152,16 +118,3 @@ def request_verification(data, supplier_id):
     supplier = own_supplier(supplier_id, owner=True)
     request = services.request_verification(supplier, requested_by=current_user, **data)
     return request
-
-
-@blp.route(f"{SUPPLIER}/stats", methods=["GET"])
-@login_required()
-@blp.response(200, SupplierStatsSchema)
-@blp.errors(401, 404)
-@blp.doc(security=LOGGED_IN)
-def supplier_stats(supplier_id):
-    """Your company's figures (members and admins)."""
-    supplier = db.session.get(Supplier, supplier_id)
-    if supplier is None or not can_view_supplier_private(current_user, supplier_id):
-        raise NotFound("Supplier not found.")
-    return services.supplier_stats(supplier)

@@ -1,4 +1,4 @@
-"""Supplier companies: profile, team, verification requests, statistics."""
+"""Supplier companies: profile, team, verification requests."""
 
 from __future__ import annotations
 
@@ -10,12 +10,9 @@ import sqlalchemy as sa
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import CompanyRole, Role, User
 from marketplace.audit import services as audit
-from marketplace.catalog.models import Product, ProductStatus
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inquiries.services import count_recent_inquiries
 from marketplace.permissions import can_view_supplier_private
-from marketplace.rfqs.services import count_recent_quotations
 from marketplace.suppliers.models import (
     Certification,
     Supplier,
@@ -49,11 +46,11 @@ def get_supplier(supplier_id: int, viewer: User | None) -> Supplier:
     return supplier
 
 
-def directory_query(**filters: Any) -> sa.Select:
-    """Active suppliers passing the directory's filters (marketplace.suppliers.directory)."""
-    from marketplace.suppliers.directory import directory_query as query
-
-    return query(**filters)
+def create_owner_company(owner: User) -> Supplier:
+    """The company of a supplier owner being registered (``supplier_registered``)."""
+    owner.supplier = Supplier(name=owner.company_name, country="CN")
+    owner.company_role = CompanyRole.OWNER
+    return owner.supplier
 
 
 def update_profile(supplier: Supplier, data: Mapping[str, Any]) -> Supplier:
@@ -158,21 +155,3 @@ def request_verification(
         details={"verification_request_id": request.id},
     )
     return request
-
-
-def supplier_stats(supplier: Supplier) -> dict[str, Any]:
-    counts = dict(
-        db.session.execute(
-            sa.select(Product.status, sa.func.count())
-            .where(Product.supplier_id == supplier.id)
-            .group_by(Product.status)
-        ).all()
-    )
-    return {
-        "products_by_status": {status.value: counts.get(status, 0) for status in ProductStatus},
-        # Inquiries and RFQ quotations arrive with the sourcing domain.
-        "inquiries_last_30_days": count_recent_inquiries(supplier.id, days=30),
-        "rfq_quotes_last_30_days": count_recent_quotations(supplier.id, days=30),
-        "response_rate": supplier.response_rate,
-        "median_response_hours": supplier.median_response_hours,
-    }

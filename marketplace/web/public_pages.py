@@ -33,6 +33,7 @@ from marketplace.fields import INT32_MAX
 from marketplace.pagination import paginate_by_id
 from marketplace.permissions import authenticated_user
 from marketplace.search import services as search_services
+from marketplace.search.directory import directory_query
 from marketplace.search.schemas import SearchArgs
 from marketplace.suppliers import services as supplier_services
 from marketplace.suppliers.models import Supplier
@@ -150,7 +151,7 @@ def category_names() -> dict[str, str]:
     zh = is_zh()
     return {
         c["slug"]: (c["name_zh"] if zh and c["name_zh"] else c["name"])
-        for c in catalog_services.list_categories(with_counts=False)
+        for c in catalog_services.list_categories()
     }
 
 
@@ -180,10 +181,10 @@ def published_counts(supplier_ids: list[int]) -> dict[int, int]:
 @bp.get("/")
 @reads_from_replica
 def home():
-    categories = catalog_services.list_categories()
+    categories = search_services.list_categories()
     featured = list(
         db.session.scalars(
-            supplier_services.directory_query(verified=True)
+            directory_query(verified=True)
             .options(selectinload(Supplier.certifications))
             .order_by(sa.nulls_last(Supplier.response_rate.desc()), Supplier.id.desc())
             .limit(FEATURED_SUPPLIERS)
@@ -352,9 +353,7 @@ def supplier_directory():
     try:
         args = load_query(SupplierListArgs(), listing.params)
         filters = {k: v for k, v in args.items() if k not in ("limit", "cursor")}
-        query = supplier_services.directory_query(**filters).options(
-            selectinload(Supplier.certifications)
-        )
+        query = directory_query(**filters).options(selectinload(Supplier.certifications))
         # The API's salt: a cursor from GET /api/v1/suppliers works here and back.
         page = paginate_by_id(
             query, Supplier, limit=args["limit"], cursor=args.get("cursor"), salt="suppliers"

@@ -202,7 +202,7 @@ def buyer_rfq_new():
             values=rfq_form_values(),
             errors=errors,
             form=CsrfForm(),
-            categories=catalog.list_categories(with_counts=False),
+            categories=catalog.list_categories(),
             materials=catalog.list_materials(),
             currencies=COMMON_CURRENCIES,
             incoterms=INCOTERMS,

@@ -28,6 +28,7 @@ from marketplace.fields import format_money
 from marketplace.http import accepts
 from marketplace.pagination import paginate_by_id
 from marketplace.permissions import is_owner_of, login_required
+from marketplace.rfqs.stats import supplier_stats
 from marketplace.suppliers import services as supplier_services
 from marketplace.suppliers.schemas import (
     MemberCreateSchema,
@@ -199,7 +200,7 @@ def render_product_form(product: Product | None, errors: dict, status: int = 200
             values=form_values(product),
             errors=errors,
             form=CsrfForm(),
-            categories=services.list_categories(with_counts=False),
+            categories=services.list_categories(),
             materials=services.list_materials(),
             customization_options=CUSTOMIZATION_OPTIONS,
             incoterms=INCOTERMS,
@@ -257,14 +258,14 @@ def supplier_products():
         cursor=request.args.get("cursor") or None,
         salt="dashboard-products",
     )
-    counts = supplier_services.supplier_stats(current_user.supplier)["products_by_status"]
+    counts = supplier_stats(current_user.supplier)["products_by_status"]
     return render_template(
         "dashboard/supplier/products.html",
         page=page,
         counts=counts,
         statuses=[s.value for s in ProductStatus],
         status=status,
-        categories=services.list_categories(with_counts=False),
+        categories=services.list_categories(),
         form=CsrfForm(),
     )
 
