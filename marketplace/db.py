@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -86,3 +87,9 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 20, name: str | None = 
         validate_strings=True,
         name=name or enum_cls.__name__.lower(),
     )
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. ``Session.execute`` is typed as returning a
+    plain ``Result``; for those statements it is a ``CursorResult``, which has the count."""
+    return cast("sa.CursorResult[Any]", result).rowcount

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -16,6 +18,12 @@ from marketplace.net import client_ip
 
 # RoutingSession: a marked read-only request may read from DATABASE_REPLICA_URL.
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
+# Models subclass ``Model``: Flask-SQLAlchemy builds ``db.Model`` from Base at run time, which
+# a type checker cannot follow, so for mypy the name is Base itself (same Mapped[] columns).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

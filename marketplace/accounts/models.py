@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 if TYPE_CHECKING:
     from marketplace.suppliers.models import Supplier
@@ -32,7 +32,7 @@ class UserStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
-class User(IdMixin, TimestampMixin, db.Model):
+class User(IdMixin, TimestampMixin, Model):
     __tablename__ = "users"
 
     email: Mapped[str] = mapped_column(sa.String(254))
@@ -99,7 +99,7 @@ class User(IdMixin, TimestampMixin, db.Model):
         return self.is_supplier_member and self.company_role == CompanyRole.OWNER
 
 
-class UserSession(IdMixin, db.Model):
+class UserSession(IdMixin, Model):
     """A login: one row per browser session, deleted at logout or revocation."""
 
     __tablename__ = "user_sessions"
@@ -118,7 +118,7 @@ class UserSession(IdMixin, db.Model):
         return f"<UserSession {self.id} user={self.user_id}>"
 
 
-class ApiToken(IdMixin, db.Model):
+class ApiToken(IdMixin, Model):
     """A personal access token for integrations; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -9,7 +9,7 @@ from flask import current_app
 
 from marketplace import jobs
 from marketplace.accounts.models import ApiToken, UserSession
-from marketplace.db import utcnow
+from marketplace.db import rowcount, utcnow
 from marketplace.extensions import db
 
 
@@ -18,15 +18,19 @@ def purge() -> dict[str, int]:
     """Sessions past their expiry can never be used again; revoked tokens are kept
     ``REVOKED_TOKEN_KEEP_DAYS`` for the owner's list, then dropped."""
     now = utcnow()
-    sessions = db.session.execute(
-        sa.delete(UserSession)
-        .where(UserSession.expires_at < now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    sessions = rowcount(
+        db.session.execute(
+            sa.delete(UserSession)
+            .where(UserSession.expires_at < now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     keep = timedelta(days=current_app.config["REVOKED_TOKEN_KEEP_DAYS"])
-    tokens = db.session.execute(
-        sa.delete(ApiToken)
-        .where(ApiToken.revoked_at < now - keep)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    tokens = rowcount(
+        db.session.execute(
+            sa.delete(ApiToken)
+            .where(ApiToken.revoked_at < now - keep)
+            .execution_options(synchronize_session=False)
+        )
+    )
     return {"sessions": sessions, "api_tokens": tokens}

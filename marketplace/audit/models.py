@@ -10,10 +10,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketplace.db import IdMixin, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class AuditEntry(IdMixin, db.Model):
+class AuditEntry(IdMixin, Model):
     """Who did what to which object, the status before and after, why, when, and in
     which request. ``supplier_id`` is the company the entry concerns (so a supplier can
     read its own company's entries); null for actions on buyers or platform settings."""

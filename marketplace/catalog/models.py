@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model, db
 
 if TYPE_CHECKING:
     from marketplace.suppliers.models import Supplier
@@ -26,7 +26,7 @@ class ProductStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-class Category(IdMixin, db.Model):
+class Category(IdMixin, Model):
     """A product category; seeded by a migration, admins add more."""
 
     __tablename__ = "categories"
@@ -42,7 +42,7 @@ class Category(IdMixin, db.Model):
         return f"<Category {self.id} {self.slug}>"
 
 
-class Material(IdMixin, db.Model):
+class Material(IdMixin, Model):
     """The materials vocabulary ("EVA", "PVC", "rubber", ...)."""
 
     __tablename__ = "materials"
@@ -62,7 +62,7 @@ product_materials = sa.Table(
 )
 
 
-class Product(IdMixin, TimestampMixin, db.Model):
+class Product(IdMixin, TimestampMixin, Model):
     __tablename__ = "products"
     __table_args__ = (
         sa.UniqueConstraint("supplier_id", "sku", name="uq_products_supplier_id_sku"),
@@ -142,7 +142,7 @@ class Product(IdMixin, TimestampMixin, db.Model):
         return price
 
 
-class PriceTier(IdMixin, db.Model):
+class PriceTier(IdMixin, Model):
     __tablename__ = "price_tiers"
     __table_args__ = (
         sa.UniqueConstraint("product_id", "min_qty", name="uq_price_tiers_product_id_min_qty"),
@@ -158,7 +158,7 @@ class PriceTier(IdMixin, db.Model):
         return f"<PriceTier {self.id} {self.min_qty}+ @ {self.unit_price}>"
 
 
-class ProductImage(IdMixin, db.Model):
+class ProductImage(IdMixin, Model):
     __tablename__ = "product_images"
 
     product_id: Mapped[int] = mapped_column(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -37,7 +37,7 @@ class Side(enum.StrEnum):
         return Side.SUPPLIER if self is Side.BUYER else Side.BUYER
 
 
-class Inquiry(IdMixin, TimestampMixin, db.Model):
+class Inquiry(IdMixin, TimestampMixin, Model):
     __tablename__ = "inquiries"
     __table_args__ = (
         sa.Index("ix_inquiries_buyer_id_id", "buyer_id", "id"),
@@ -95,7 +95,7 @@ class Inquiry(IdMixin, TimestampMixin, db.Model):
         return self.buyer_last_read_id if side is Side.BUYER else self.supplier_last_read_id
 
 
-class InquiryMessage(IdMixin, db.Model):
+class InquiryMessage(IdMixin, Model):
     """One message of a thread. The inquiry's opening text is its first message."""
 
     __tablename__ = "inquiry_messages"

@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role, User
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Product
-from marketplace.db import utcnow
+from marketplace.db import rowcount, utcnow
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inquiries.models import Inquiry, InquiryMessage, InquiryStatus, Side
@@ -305,7 +305,7 @@ def post_message(inquiry: Inquiry, sender: User, side: Side, body: str) -> Inqui
         .values(last_message_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if touched.rowcount != 1:
+    if rowcount(touched) != 1:
         raise Conflict("This inquiry is closed; no more messages can be sent.")
     message = InquiryMessage(
         inquiry_id=inquiry.id, sender_id=sender.id, sender_side=side, body=body, created_at=now
@@ -330,7 +330,7 @@ def post_message(inquiry: Inquiry, sender: User, side: Side, body: str) -> Inqui
             .values(first_response_at=now, status=InquiryStatus.REPLIED)
             .execution_options(synchronize_session=False)
         )
-        first_response = stamped.rowcount == 1
+        first_response = rowcount(stamped) == 1
     db.session.refresh(inquiry)
     buyer = inquiry.buyer
     if side is Side.SUPPLIER:
@@ -368,7 +368,7 @@ def close_inquiry(inquiry: Inquiry, user: User, side: Side) -> Inquiry:
         .values(status=InquiryStatus.CLOSED, closed_at=now, closed_by_id=user.id, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if closed.rowcount != 1:
+    if rowcount(closed) != 1:
         raise Conflict("This inquiry is already closed.")
     db.session.refresh(inquiry)
     if side is Side.BUYER:

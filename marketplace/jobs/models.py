@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import IdMixin, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class FailedTask(IdMixin, db.Model):
+class FailedTask(IdMixin, Model):
     """A task that failed its last retry (or could not be queued at all).
 
     ``args``/``kwargs`` are the task's JSON arguments (ids, never secrets), so an admin

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from marketplace import jobs
 from marketplace.audit import services as audit
-from marketplace.db import utcnow
+from marketplace.db import rowcount, utcnow
 from marketplace.errors import Conflict, NotFound
 from marketplace.extensions import db
 from marketplace.jobs.models import FailedTask
@@ -44,7 +44,7 @@ def _resolve(failed: FailedTask, resolution: str, actor) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict("This failed task was already retried or dismissed.")
     db.session.refresh(failed)
     audit.record(

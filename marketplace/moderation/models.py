@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import IdMixin, enum_column, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
 
 
-class ProhibitedTerm(IdMixin, db.Model):
+class ProhibitedTerm(IdMixin, Model):
     """A word or phrase (mostly brand names) that flags a submitted product for a closer
     look: a listing of "Crocs-style clogs" may be a counterfeit."""
 
@@ -35,7 +35,7 @@ class ProhibitedTerm(IdMixin, db.Model):
         return f"<ProhibitedTerm {self.id} {self.term!r}>"
 
 
-class ProductCheck(db.Model):
+class ProductCheck(Model):
     """The automatic checks' result for a product, recomputed at each submission.
 
     ``flags`` is ``[{"code": "prohibited_term"|"near_duplicate"|"price_outlier",
@@ -67,7 +67,7 @@ class ReportStatus(enum.StrEnum):
     TARGET_REMOVED = "target_removed"
 
 
-class Report(IdMixin, db.Model):
+class Report(IdMixin, Model):
     """A logged-in user's report of a product, supplier or RFQ; an admin resolves it."""
 
     __tablename__ = "reports"

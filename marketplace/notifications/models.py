@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import IdMixin, enum_column, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 
-class Notification(IdMixin, db.Model):
+class Notification(IdMixin, Model):
     """One line in a user's notification list (``GET /api/v1/notifications``)."""
 
     __tablename__ = "notifications"
@@ -40,7 +40,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"  # gave up after the configured number of attempts
 
 
-class OutboxEmail(IdMixin, db.Model):
+class OutboxEmail(IdMixin, Model):
     """An e-mail written in the same transaction as the action it reports."""
 
     __tablename__ = "outbox_emails"

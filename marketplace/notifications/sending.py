@@ -38,7 +38,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from marketplace.db import utcnow
+from marketplace.db import rowcount, utcnow
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail, OutboxStatus
 
@@ -183,7 +183,7 @@ def claim(outbox_id: int) -> int | None:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         db.session.rollback()
         return None
     attempt = db.session.scalar(sa.select(OutboxEmail.attempts).where(OutboxEmail.id == outbox_id))
@@ -204,7 +204,7 @@ def _finish(outbox_id: int, attempt: int, **values) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def retry_delay(attempt: int) -> timedelta:

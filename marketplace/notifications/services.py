@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from marketplace.accounts.models import User
-from marketplace.db import utcnow
+from marketplace.db import rowcount, utcnow
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification, OutboxEmail
@@ -126,4 +126,4 @@ def mark_all_read(user: User) -> int:
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)

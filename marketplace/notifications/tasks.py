@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import inspect
 
 from marketplace import jobs, transaction
-from marketplace.db import utcnow
+from marketplace.db import rowcount, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import sending
 from marketplace.notifications.models import Notification, OutboxEmail, OutboxStatus
@@ -60,17 +60,21 @@ def purge() -> dict[str, int]:
     than ``NOTIFICATION_KEEP_DAYS`` ago (unread ones stay until read)."""
     config = current_app.config
     now = utcnow()
-    sent = db.session.execute(
-        sa.delete(OutboxEmail)
-        .where(
-            OutboxEmail.status == OutboxStatus.SENT,
-            OutboxEmail.sent_at < now - timedelta(days=config["OUTBOX_KEEP_DAYS"]),
+    sent = rowcount(
+        db.session.execute(
+            sa.delete(OutboxEmail)
+            .where(
+                OutboxEmail.status == OutboxStatus.SENT,
+                OutboxEmail.sent_at < now - timedelta(days=config["OUTBOX_KEEP_DAYS"]),
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    read = db.session.execute(
-        sa.delete(Notification)
-        .where(Notification.read_at < now - timedelta(days=config["NOTIFICATION_KEEP_DAYS"]))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    read = rowcount(
+        db.session.execute(
+            sa.delete(Notification)
+            .where(Notification.read_at < now - timedelta(days=config["NOTIFICATION_KEEP_DAYS"]))
+            .execution_options(synchronize_session=False)
+        )
+    )
     return {"outbox_emails": sent, "notifications": read}

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -44,7 +44,7 @@ class QuotationStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class RFQ(IdMixin, TimestampMixin, db.Model):
+class RFQ(IdMixin, TimestampMixin, Model):
     """A buyer's request for quotation, broadcast to the suppliers that fit it."""
 
     __tablename__ = "rfqs"
@@ -100,7 +100,7 @@ class RFQ(IdMixin, TimestampMixin, db.Model):
         return self.effective_status(now) == RFQStatus.OPEN
 
 
-class RFQMatch(IdMixin, db.Model):
+class RFQMatch(IdMixin, Model):
     """A supplier an RFQ was sent to, with how well it fits and why."""
 
     __tablename__ = "rfq_matches"
@@ -130,7 +130,7 @@ class RFQMatch(IdMixin, db.Model):
         return f"<RFQMatch {self.id} rfq={self.rfq_id} supplier={self.supplier_id} {self.score}>"
 
 
-class Quotation(IdMixin, TimestampMixin, db.Model):
+class Quotation(IdMixin, TimestampMixin, Model):
     """A supplier's offer on an RFQ; posting again revises it (``revision`` + 1)."""
 
     __tablename__ = "quotations"
@@ -179,7 +179,7 @@ class Quotation(IdMixin, TimestampMixin, db.Model):
         return f"<Quotation {self.id} rfq={self.rfq_id} supplier={self.supplier_id} {self.status}>"
 
 
-class QuotationRevision(IdMixin, db.Model):
+class QuotationRevision(IdMixin, Model):
     """What a quotation said at each revision (revision 1 is the first submission)."""
 
     __tablename__ = "quotation_revisions"

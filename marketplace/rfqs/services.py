@@ -23,7 +23,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.audit.services import record
 from marketplace.catalog.models import Category
 from marketplace.catalog.services import resolve_materials
-from marketplace.db import utcnow, violates
+from marketplace.db import rowcount, utcnow, violates
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.notifications.services import notify
@@ -414,7 +414,7 @@ def _claim(rfq: RFQ, *conditions, **values) -> bool:
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _refresh(*objects) -> None:
@@ -584,7 +584,7 @@ def withdraw_quotation(quotation: Quotation, user: User) -> Quotation:
         .values(status=QuotationStatus.WITHDRAWN, decided_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict("This quotation is no longer submitted.")
     _refresh(rfq, quotation)
     notify(
@@ -625,7 +625,7 @@ def accept_quotation(quotation: Quotation, buyer: User) -> Quotation:
         if violates(exc, "uq_quotations_one_accepted:quotations.rfq_id"):
             raise Conflict("This RFQ already has an accepted quotation.") from exc
         raise
-    if accepted.rowcount != 1:
+    if rowcount(accepted) != 1:
         raise Conflict("This quotation was withdrawn meanwhile.")
     declined_ids = list(
         db.session.scalars(

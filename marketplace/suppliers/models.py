@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import Model
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -29,7 +29,7 @@ class VerificationStatus(enum.StrEnum):
     REFUSED = "refused"
 
 
-class Supplier(IdMixin, TimestampMixin, db.Model):
+class Supplier(IdMixin, TimestampMixin, Model):
     __tablename__ = "suppliers"
 
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -77,7 +77,7 @@ class Supplier(IdMixin, TimestampMixin, db.Model):
         return self.status == SupplierStatus.ACTIVE
 
 
-class Certification(IdMixin, db.Model):
+class Certification(IdMixin, Model):
     """A certificate the factory holds (BSCI, ISO 9001, Sedex/SMETA, ...)."""
 
     __tablename__ = "supplier_certifications"
@@ -100,7 +100,7 @@ class Certification(IdMixin, db.Model):
         return self.valid_until is None or self.valid_until >= utcnow().date()
 
 
-class VerificationRequest(IdMixin, db.Model):
+class VerificationRequest(IdMixin, Model):
     """A supplier's request to be verified, with the evidence it gave; admins decide."""
 
     __tablename__ = "verification_requests"
