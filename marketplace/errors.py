@@ -12,8 +12,9 @@ import logging
 import os
 import re
 import sqlite3
+from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from sqlalchemy import exc as sa_exc
@@ -117,25 +118,26 @@ def handle_http_exception(error: HTTPException):
         return error
     if isinstance(error, MethodNotAllowed) and not _path_exists(error.valid_methods or []):
         error = NotFoundError()
+    code = cast(int, error.code)  # checked above; a NotFoundError's is 404
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     data = getattr(error, "data", None) or {}
-    message = data.get("message") or error.description or HTTPStatus(error.code).phrase
+    message = data.get("message") or error.description or HTTPStatus(code).phrase
     errors = data.get("errors") or data.get("messages")
     if data.get("headers"):
         headers.update(data["headers"])
-    if error.code == 429:
+    if code == 429:
         _rollback()
         retry_after = getattr(error, "retry_after", None)
         if "Retry-After" not in headers:
             headers["Retry-After"] = str(retry_after or 60)
         message = "Too many requests; try again later."
-    if error.code == 500:
+    if code == 500:
         message = "Internal server error."
         errors = None
-    return error_response(error.code, message, errors, headers)
+    return error_response(code, message, errors, headers)
 
 
-def _path_exists(methods: list[str]) -> bool:
+def _path_exists(methods: Iterable[str]) -> bool:
     """Werkzeug answers 405 when a rule's pattern matches but its converter refuses the value
     (``PATCH /suppliers/99999999999``): the path names nothing, so that is a 404."""
     adapter = current_app.url_map.bind_to_environ(request.environ)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
+from typing import Any, cast
 
 import marshmallow as ma
 from babel import Locale
@@ -30,7 +31,7 @@ class Str(fields.String):
         super().__init__(validate=validators, **kwargs)
         self.strip = strip
         self.max_length_check = validate.Length(max=max_length)
-        self.metadata.setdefault("maxLength", max_length)
+        cast(dict[str, Any], self.metadata).setdefault("maxLength", max_length)
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
@@ -64,7 +65,10 @@ def country_codes() -> frozenset[str]:
     return frozenset(
         code
         for code in Locale("en").territories
-        if len(code) == 2 and code.isalpha() and code not in NOT_ISO_3166_1
+        if isinstance(code, str)
+        and len(code) == 2
+        and code.isalpha()
+        and code not in NOT_ISO_3166_1
     )
 
 
@@ -250,7 +254,8 @@ class _DecimalAmount(fields.Decimal):
         if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value):
             raise self.make_error("invalid")
         result = super()._deserialize(value, attr, data, **kwargs)
-        if result.as_tuple().exponent < -self.max_places:
+        exponent = cast(int, result.as_tuple().exponent)  # finite: allow_nan=False
+        if exponent < -self.max_places:
             raise self.make_error("places", places=self.max_places)
         if not self._in_range(result):
             raise self.make_error("range", minimum=self.minimum, maximum=self.maximum)

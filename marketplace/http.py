@@ -30,8 +30,8 @@ def accepts(*content_types: str, max_body_size: int | str | None = None) -> Call
     """
 
     def decorator(view: Callable) -> Callable:
-        view.accepted_content_types = set(content_types)
-        view.max_body_size = max_body_size
+        view.accepted_content_types = set(content_types)  # type: ignore[attr-defined]
+        view.max_body_size = max_body_size  # type: ignore[attr-defined]
         return view
 
     return decorator

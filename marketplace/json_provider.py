@@ -15,9 +15,10 @@ import decimal
 import json
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import orjson
+from flask import Response
 from flask.json.provider import JSONProvider
 from werkzeug.http import http_date
 
@@ -63,4 +64,5 @@ class OrjsonProvider(JSONProvider):
 
     def response(self, *args: Any, **kwargs: Any):
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(dumps_bytes(obj), mimetype=self.mimetype)
+        response_class = cast("type[Response]", self._app.response_class)
+        return response_class(dumps_bytes(obj), mimetype=self.mimetype)

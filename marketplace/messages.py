@@ -83,7 +83,7 @@ def _moq(params: Params) -> dict[str, Any]:
 
 def _price(params: Params) -> dict[str, Any]:
     currency = params["currency"]
-    values = {"price": f"{currency} {approx_price(params['price'])}"}
+    values: dict[str, Any] = {"price": f"{currency} {approx_price(params['price'])}"}
     if "target" in params:
         values["target"] = f"{currency} {typed_price(params['target'])}"
         values["over"] = int(params.get("over_percent") or 0)

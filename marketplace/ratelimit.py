@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
@@ -83,7 +83,9 @@ def hit(bucket: str, key: str | int) -> None:
     check(bucket, key)
     state, items, ids = _prepare(bucket, key)
     for item in items:
-        allowed = _call(state, lambda item=item: state.strategy.hit(item, *ids), default=True)
+        allowed = _call(
+            state, lambda state, item=item: state.strategy.hit(item, *ids), default=True
+        )
         if not allowed:  # another request took the last one meanwhile
             raise _refusal(bucket, item, retry_after(bucket, key))
 
@@ -106,7 +108,7 @@ def count(bucket: str, key: str | int) -> None:
     that failed, an RFQ that was checked with ``check`` and then posted)."""
     state, items, ids = _prepare(bucket, key)
     for item in items:
-        _call(state, lambda item=item: state.strategy.hit(item, *ids), default=True)
+        _call(state, lambda state, item=item: state.strategy.hit(item, *ids), default=True)
 
 
 def retry_after(bucket: str, key: str | int) -> int:
@@ -115,7 +117,7 @@ def retry_after(bucket: str, key: str | int) -> int:
     now = time.time()
     waits = [0]
     for item in items:
-        stats = _call(state, lambda item=item: state.strategy.get_window_stats(item, *ids))
+        stats = _call(state, lambda state, item=item: state.strategy.get_window_stats(item, *ids))
         if stats is not None and stats.remaining <= 0:
             waits.append(max(1, int(stats.reset_time - now) + 1))
     return max(waits)
@@ -193,7 +195,7 @@ def _prepare(bucket: str, key: str | int) -> tuple[_State | None, list[RateLimit
 def _exhausted(bucket: str, key: str | int) -> RateLimitItem | None:
     state, items, ids = _prepare(bucket, key)
     for item in items:
-        if not _call(state, lambda item=item: state.strategy.test(item, *ids), default=True):
+        if not _call(state, lambda state, item=item: state.strategy.test(item, *ids), default=True):
             return item
     return None
 
@@ -203,13 +205,13 @@ def _refusal(bucket: str, item: RateLimitItem, wait: int) -> RateLimited:
     return RateLimited(max(1, wait), message.format(limit=item) if message else None)
 
 
-def _call(state: _State | None, operation: Callable[[], Any], default: Any = None) -> Any:
-    """Run one storage operation; ``default`` (allow) when limits are off or the storage
-    fails."""
+def _call(state: _State | None, operation: Callable[..., Any], default: Any = None) -> Any:
+    """Run one storage operation (given the state); ``default`` (allow) when limits are off
+    or the storage fails."""
     if state is None or time.monotonic() < state.off_until:
         return default
     try:
-        return operation()
+        return operation(state)
     except StorageError as exc:
         _storage_failed(state, exc.storage_error)
         return default
@@ -246,7 +248,7 @@ def _state() -> _State | None:
     with _build_lock:
         state = app.extensions.get("ratelimit")
         if state is None or state.signature != signature:
-            storage = storage_from_string(uri, wrap_exceptions=True, **options)
+            storage = cast(Storage, storage_from_string(uri, wrap_exceptions=True, **options))
             state = _State(signature, storage, STRATEGIES[strategy](storage))
             app.extensions["ratelimit"] = state
     return state

@@ -216,6 +216,8 @@ def quotation_states() -> Counter:
         dict(
             db.session.execute(
                 sa.select(Quotation.status, sa.func.count()).group_by(Quotation.status)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     )

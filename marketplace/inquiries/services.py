@@ -225,7 +225,9 @@ def attach_unread_counts(inquiries: list[Inquiry], side: Side | None) -> None:
                     _unread_messages(side),
                 )
                 .group_by(InquiryMessage.inquiry_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     for inquiry in inquiries:
         inquiry.unread_count = counts.get(inquiry.id, 0)

@@ -47,7 +47,9 @@ def headline_figures() -> dict[str, Any]:
         dict(
             db.session.execute(
                 sa.select(Supplier.status, sa.func.count()).group_by(Supplier.status)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     )
     by_verification = Counter(
@@ -56,7 +58,9 @@ def headline_figures() -> dict[str, Any]:
                 sa.select(Supplier.verification_status, sa.func.count()).group_by(
                     Supplier.verification_status
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     )
     return {

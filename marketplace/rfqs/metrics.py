@@ -104,7 +104,9 @@ def refresh_supplier_metrics(supplier: Supplier, *, now: datetime | None = None)
                 sa.select(model.created_at, model.first_response_at).where(
                     model.supplier_id == supplier.id, model.created_at >= since
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     return _store(supplier, *compute(items, now=now, window=window))
 

@@ -21,7 +21,9 @@ def supplier_stats(supplier: Supplier) -> dict[str, Any]:
             sa.select(Product.status, sa.func.count())
             .where(Product.supplier_id == supplier.id)
             .group_by(Product.status)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {
         "products_by_status": {status.value: counts.get(status, 0) for status in ProductStatus},

@@ -77,7 +77,7 @@ def load(product_ids: list[int], quantity: int | None = None) -> list[dict]:
     ``quantity`` (None without one)."""
     if not product_ids:
         return []
-    stored = dict(db.session.execute(_BY_IDS, {"ids": product_ids}).all())
+    stored: dict[int, str] = dict(db.session.execute(_BY_IDS, {"ids": product_ids}).tuples().all())
     found = {product_id: orjson.loads(card) for product_id, card in stored.items()}
     missing = [i for i in product_ids if i not in found]
     if missing:  # indexed before cards existed

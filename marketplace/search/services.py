@@ -135,7 +135,9 @@ def category_counts() -> dict[int, int]:
     return dict(
         db.session.execute(
             sa.select(docs.c.category_id, sa.func.count()).group_by(docs.c.category_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 

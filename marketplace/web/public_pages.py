@@ -172,7 +172,7 @@ def published_counts(supplier_ids: list[int]) -> dict[int, int]:
         .where(Product.supplier_id.in_(supplier_ids), Product.status == ProductStatus.PUBLISHED)
         .group_by(Product.supplier_id)
     )
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 # Home --------------------------------------------------------------------------------

@@ -323,7 +323,9 @@ def buyer_quotations():
                     Quotation.status != QuotationStatus.WITHDRAWN,
                 )
                 .group_by(Quotation.rfq_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     return render_template("rfqs/buyer_quotations.html", page=page, best=best, now=utcnow())
 

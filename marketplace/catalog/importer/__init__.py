@@ -95,7 +95,9 @@ def _existing_products(supplier_id: int, skus: Iterable[str]) -> dict[str, Produ
     known = dict(
         db.session.execute(
             sa.select(Product.sku, Product.id).where(Product.supplier_id == supplier_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     ids = [known[sku] for sku in set(skus) if sku in known]
     products: dict[str, Product] = {}

@@ -305,9 +305,9 @@ class PostgreSQLBackend(SearchBackend):
         walks pay: where prices follow the category, a search for plush slippers meets
         none among the 36,000 cheapest products.)"""
         if small:
-            return db.session.execute(
-                page.order_by(*order.order_by(unordered=True)).limit(need)
-            ).all()
+            return list(
+                db.session.execute(page.order_by(*order.order_by(unordered=True)).limit(need)).all()
+            )
         walked = sa.select(*(expr for expr, _ in order.keys)).select_from(order.table)
         walked = walked.where(*order.where)
         if after is not None:
@@ -316,9 +316,9 @@ class PostgreSQLBackend(SearchBackend):
             walked.order_by(*order.order_by()).offset(paging.WALK_ROWS - 1).limit(1)
         ).first()
         if boundary is None:  # fewer than WALK_ROWS rows left: walking them is the bound
-            return db.session.execute(page.order_by(*order.order_by()).limit(need)).all()
+            return list(db.session.execute(page.order_by(*order.order_by()).limit(need)).all())
         window = page.where(order.until(list(boundary)))
-        rows = db.session.execute(window.order_by(*order.order_by()).limit(need)).all()
+        rows = list(db.session.execute(window.order_by(*order.order_by()).limit(need)).all())
         if len(rows) < need:
             rest = page.where(order.after(list(boundary)))
             rows += db.session.execute(

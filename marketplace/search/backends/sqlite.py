@@ -224,7 +224,7 @@ class SQLiteBackend(SearchBackend):
         self, order: Order, page: sa.Select, need: int, after: list | None, small: bool
     ) -> list[sa.Row]:
         """One statement: FTS5, or the sort's index, stops after the page."""
-        return db.session.execute(page.order_by(*order.order_by()).limit(need)).all()
+        return list(db.session.execute(page.order_by(*order.order_by()).limit(need)).all())
 
     # Suggestions and the supplier directory -------------------------------------------
 
