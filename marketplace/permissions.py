@@ -64,7 +64,7 @@ def is_member_of(user: User | None, supplier_id: int | None) -> bool:
 
 
 def is_owner_of(user: User | None, supplier_id: int | None) -> bool:
-    return is_member_of(user, supplier_id) and user.is_supplier_owner
+    return user is not None and is_member_of(user, supplier_id) and user.is_supplier_owner
 
 
 def can_manage_supplier(user: User | None, supplier_id: int) -> bool:

@@ -43,7 +43,7 @@ def record(
     ``target_type``/``target_id`` name a target that is gone (``target`` None).
     """
     actor = actor if actor is not None else current_actor()
-    kind = target_type or getattr(target, "__tablename__", type(target).__name__.lower())
+    kind = target_type or str(getattr(target, "__tablename__", type(target).__name__.lower()))
     kind = _TARGET_TYPES.get(kind, kind)
     if target_id is None:
         target_id = getattr(target, "id", None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -159,7 +159,7 @@ def check_product_data(data: Mapping[str, Any], vocabulary: Vocabulary) -> dict[
     """Every service-level rule ``create_product`` applies to schema-loaded ``data`` (a
     whole product), all problems at once and without a query; empty when valid."""
     errors: dict[str, list[str]] = {}
-    checks = []
+    checks: list[Callable[[], object]] = []
     if "category" in data:
         checks.append(lambda: vocabulary.category(data["category"]))
     if "materials" in data:
@@ -423,7 +423,7 @@ def bulk_create_products(
     )
     # A plain executemany, then the ids by SKU: INSERT ... RETURNING would make SQLAlchemy
     # send huge multi-row statements, which psycopg parses slowly.
-    _insert_many(Product.__table__, columns)
+    _insert_many(cast(sa.Table, Product.__table__), columns)
     new_skus = set(columns["sku"])
     ids = {
         sku: product_id
@@ -437,7 +437,10 @@ def bulk_create_products(
         for data in products
         for t in data["price_tiers"]
     ]
-    _insert_many(PriceTier.__table__, _as_columns(("product_id", "min_qty", "unit_price"), tiers))
+    _insert_many(
+        cast(sa.Table, PriceTier.__table__),
+        _as_columns(("product_id", "min_qty", "unit_price"), tiers),
+    )
     materials = _per_object(vocabulary.pick_materials, [d.get("materials") or [] for d in products])
     links = [
         (ids[data["sku"]], material.id)
@@ -483,7 +486,7 @@ def _insert_many(table: sa.Table, columns: Mapping[str, list[Any]]) -> None:
         ]
         connection.execute(table.insert(), rows)
         return
-    order = list(compiled.positiontup) if compiled.positional else names
+    order = list(compiled.positiontup or ()) if compiled.positional else names
     values = []
     for name in order:
         convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)

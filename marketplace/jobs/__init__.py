@@ -134,7 +134,8 @@ def queue_depth() -> int | None:
     celery_app: Celery = current_app.extensions["celery"]
     try:
         with celery_app.connection_for_read() as connection:
-            return connection.default_channel.client.llen(current_app.config["CELERY_QUEUE"])
+            channel: Any = connection.default_channel  # kombu's Redis channel has .client
+            return channel.client.llen(current_app.config["CELERY_QUEUE"])
     except Exception as exc:  # noqa: BLE001 - a scrape must not fail on a broker that is down
         log.warning("queue depth unknown: %s", type(exc).__name__)
         return None
@@ -146,9 +147,9 @@ def failed_task_count() -> int:
 
     from marketplace.jobs.models import FailedTask
 
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count()).select_from(FailedTask).where(FailedTask.resolved_at.is_(None))
-    )
+    ).scalar_one()
 
 
 # Celery ---------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def backoff(retries: int, base_seconds: int) -> int:
     return delay + random.randint(0, max(delay // 10, 0))  # noqa: S311 - jitter, not security
 
 
-def init_app(app: Flask) -> Celery:
+def init_app(app: Flask) -> Celery[AppTask]:
     """Make this app's Celery application (``app.extensions["celery"]``) with every task."""
     import importlib
 
@@ -227,7 +228,7 @@ def init_app(app: Flask) -> Celery:
         beat_schedule=beat_schedule(config),
         timezone="UTC",
     )
-    celery_app.Task.flask_app = app  # type: ignore[attr-defined]
+    celery_app.Task.flask_app = app
     for name, fn in _registry.items():
         celery_app.task(name=name)(fn)
     app.extensions["celery"] = celery_app

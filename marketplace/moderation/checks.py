@@ -238,7 +238,7 @@ def flags_for(products: Iterable[Product]) -> dict[int, list[dict[str, Any]]]:
         fresh = check is not None and (
             product.submitted_at is None or check.checked_at >= product.submitted_at
         )
-        if fresh:
+        if check is not None and fresh:
             result[product.id] = list(check.flags)
         elif product.status == ProductStatus.PENDING_REVIEW:
             result[product.id] = compute_flags(product)

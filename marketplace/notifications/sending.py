@@ -227,7 +227,7 @@ def send_outbox(*, ids: Iterable[int] | None = None, batch_size: int | None = No
             if attempt is None:
                 outcome["skipped"] += 1
                 continue
-            email = db.session.get(OutboxEmail, outbox_id)
+            email = db.session.get_one(OutboxEmail, outbox_id)  # claimed just now: it exists
             try:
                 message = build_message(email, config)
             except (ValueError, TypeError) as exc:  # a header that cannot be written

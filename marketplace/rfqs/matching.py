@@ -249,6 +249,7 @@ def rank_suppliers(rfq, *, today: date, limit: int) -> list[Fit]:
             key = (points, -(price or Decimal(0)))
             if best is None or key > best[0]:
                 best = (key, product, reasons, price)
+        assert best is not None  # each supplier here has at least one product
         _, product, reasons, price = best
         supplier = product.supplier
         intro = Reason(

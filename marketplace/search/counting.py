@@ -29,6 +29,7 @@ material facet, the estimate past the limit) is the search backend's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -125,18 +126,18 @@ def _count_matches(
     keys = []
     if page is not None:
         keys = [expr.label(f"key{i}") for i, (expr, _) in enumerate(page.keys)]
-    matches = query.backend.counted_matches(query, [*_facet_columns(query), *keys])
-    matches = matches.limit(limit).cte("matches").prefix_with("MATERIALIZED")
+    counted = query.backend.counted_matches(query, [*_facet_columns(query), *keys])
+    matches = counted.limit(limit).cte("matches").prefix_with("MATERIALIZED")
     return _run(query, matches, page)
 
 
-def _after(matches, page: PageRequest):
+def _after(matches, page: PageRequest, after: list):
     """The rows of ``matches`` past ``page.after`` in the order of ``page.keys`` (the
     keys may go in different directions: relevance is level up, rank key down)."""
     condition = None
     for i in reversed(range(len(page.keys))):
         column, descending = matches.c[f"key{i}"], page.keys[i][1]
-        value = sa.literal(page.after[i])
+        value = sa.literal(after[i])
         beyond = column < value if descending else column > value
         if condition is not None:
             beyond = sa.or_(beyond, sa.and_(column == value, condition))
@@ -148,13 +149,13 @@ def _page_select(matches, page: PageRequest):
     keys = [matches.c[f"key{i}"] for i in range(len(page.keys))]
     rows = sa.select(matches.c.product_id, *keys)
     if page.after is not None:
-        rows = rows.where(_after(matches, page))
+        rows = rows.where(_after(matches, page, page.after))
     order = [k.desc() if d else k.asc() for k, (_, d) in zip(keys, page.keys, strict=True)]
-    rows = rows.order_by(*order).limit(page.need).subquery("page")
+    found = rows.order_by(*order).limit(page.need).subquery("page")
     # One shape for every row of the statement: kind, label, number, two keys.
-    padded = [sa.cast(c, sa.Numeric) for c in list(rows.c)[1:]]
+    padded = [sa.cast(c, sa.Numeric) for c in list(found.c)[1:]]
     padded += [sa.cast(sa.null(), sa.Numeric)] * (2 - len(padded))
-    return sa.select(sa.literal(PAGE), sa.cast(sa.null(), sa.String), rows.c.product_id, *padded)
+    return sa.select(sa.literal(PAGE), sa.cast(sa.null(), sa.String), found.c.product_id, *padded)
 
 
 def _run(
@@ -180,7 +181,8 @@ def _run(
     if page is not None:
         parts.append(_page_select(matches, page))
     by_category, by_verified, by_material, slugs, names = {}, {}, {}, {}, {}
-    last, rows = None, [] if page is not None else None
+    last = None
+    rows: list[tuple] | None = [] if page is not None else None
     for kind, label, number, *keys in db.session.execute(sa.union_all(*parts)):
         if kind == CATEGORY:
             by_category[int(label)] = number
@@ -195,11 +197,12 @@ def _run(
         elif kind == LAST:
             last = number
         else:
+            assert rows is not None and page is not None  # page rows come with a page
             rows.append((number, *_key_values(keys, page)))
     by_material.pop(None, None)  # matches without materials (the outer join)
     by_category = {slugs[i]: n for i, n in by_category.items() if i in slugs}
     by_material = query.backend.material_counts(by_material, names)
-    if rows is not None:
+    if rows is not None and page is not None:
         rows.sort(key=lambda row: _sort_key(row[1:], page))
     return (by_category, by_material, by_verified), sum(by_category.values()), last, rows
 
@@ -215,7 +218,7 @@ def _key_values(keys: list, page: PageRequest) -> list:
     return values
 
 
-def _sort_key(values: list, page: PageRequest) -> tuple:
+def _sort_key(values: Sequence, page: PageRequest) -> tuple:
     """Python's order of a page row (UNION ALL keeps no order): each key, negated when
     the sort is descending."""
     return tuple(-v if d else v for v, (_, d) in zip(values, page.keys, strict=False))

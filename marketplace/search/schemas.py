@@ -92,7 +92,8 @@ class StoredCard(fields.Nested):
     """A search result item: already the ``SearchItemSchema`` dump (the card the indexer
     stored), sent as it is; documented as that schema."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    # Field names this parameter ``value``, Nested ``nested_obj``: no name satisfies both.
+    def _serialize(self, value, attr, obj, **kwargs):  # type: ignore[override]
         return value
 
 

@@ -87,7 +87,9 @@ def _tsquery(expression: str):
 
 def _copy(conn: Connection, table: str, columns, rows) -> None:
     """PostgreSQL COPY on the connection's own transaction."""
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection: it has its psycopg connection
+    cursor = driver.cursor()
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)

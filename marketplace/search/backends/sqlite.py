@@ -210,12 +210,14 @@ class SQLiteBackend(SearchBackend):
         # FTS5 counts its own matches fast; filters on other columns pass the share they
         # passed in the sample.
         match = _matches(driver, fts5_expression(query))
-        everything = db.session.scalar(sa.select(sa.func.count()).select_from(driver).where(match))
-        read = db.session.scalar(
+        everything = db.session.execute(
+            sa.select(sa.func.count()).select_from(driver).where(match)
+        ).scalar_one()
+        read = db.session.execute(
             sa.select(sa.func.count())
             .select_from(driver)
             .where(match, driver.c.rowid <= last_position)
-        )
+        ).scalar_one()
         return round(everything * counted / max(1, read))
 
     # Pages ---------------------------------------------------------------------------
