@@ -24,7 +24,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
     from marketplace.logging_setup import configure_logging
 

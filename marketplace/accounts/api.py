@@ -32,7 +32,7 @@ from marketplace.permissions import login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts and sessions")
 
-LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 
 
 def throttled_login(view):
@@ -167,7 +167,8 @@ def change_password(data):
 def create_token(data):
     """Create a personal API token for `Authorization: Bearer`; it is shown only once."""
     token, secret = services.create_token(current_user, data["name"])
-    token.token = secret  # only on this response; the database keeps the hash
+    # Only on this response (not a column): the database keeps the hash.
+    token.token = secret  # type: ignore[attr-defined]
     return token
 
 

@@ -31,7 +31,7 @@ from marketplace.suppliers import services as suppliers
 
 blp = Blueprint("catalog", __name__, url_prefix="", description="Supplier catalogs")
 
-LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 PRODUCT = f"/products/<int(max={INT32_MAX}):product_id>"
 SUPPLIER = f"/suppliers/<int(max={INT32_MAX}):supplier_id>"
 

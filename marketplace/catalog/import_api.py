@@ -19,7 +19,7 @@ from marketplace.permissions import login_required
 
 blp = Blueprint("catalog_io", __name__, url_prefix="/catalog", description="Bulk import/export")
 
-LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 MEDIA_TYPES = {"csv": exporter.CSV_TYPE, "xlsx": exporter.XLSX_TYPE}
 
 

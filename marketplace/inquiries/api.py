@@ -27,7 +27,7 @@ from marketplace.permissions import login_required
 
 blp = Blueprint("inquiries", __name__, url_prefix="", description="Inquiries")
 
-LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 INQUIRY = f"/inquiries/<int(max={INT32_MAX}):inquiry_id>"
 
 

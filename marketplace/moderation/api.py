@@ -61,7 +61,7 @@ blp = Blueprint(
     description="Moderation: the admin console (admins only), reports, audit logs",
 )
 
-LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 ID = f"<int(max={INT32_MAX})"
 PRODUCT = f"/admin/products/{ID}:product_id>"
 SUPPLIER = f"/admin/suppliers/{ID}:supplier_id>"

@@ -23,7 +23,7 @@ blp = Blueprint(
 )
 blp.cli.add_command(send_outbox_command)
 
-LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 
 
 @blp.route("/notifications", methods=["GET"])

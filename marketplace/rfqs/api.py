@@ -39,7 +39,7 @@ blp = Blueprint(
     "rfqs", __name__, url_prefix="", description="RFQs and quotations", cli_group="sourcing"
 )
 
-LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 RFQ = f"/rfqs/<int(max={INT32_MAX}):rfq_id>"
 QUOTATION = f"/quotations/<int(max={INT32_MAX}):quotation_id>"
 SUPPLIER = f"/suppliers/<int(max={INT32_MAX}):supplier_id>"

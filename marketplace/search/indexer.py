@@ -65,7 +65,7 @@ def reindex_products(product_ids: Iterable[int], *, connection: Connection | Non
     """Rebuild the index rows of these products; returns how many are now searchable."""
     conn = _connection(connection)
     ids = sorted({int(i) for i in product_ids if i is not None})
-    indexed, lexicon = 0, set()
+    indexed, lexicon = 0, set[str]()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         backend_for(conn).delete_products(conn, chunk)
@@ -96,7 +96,7 @@ def rebuild_all(*, connection: Connection | None = None) -> int:
     backend = backend_for(conn)
     rebuild = backend.empty_index(conn)
     _add_supplier_words(conn, sa.true())
-    last_id, indexed, lexicon = 0, 0, set()
+    last_id, indexed, lexicon = 0, 0, set[str]()
     while True:
         chunk = list(
             conn.scalars(
@@ -149,7 +149,7 @@ def _size_tags(sizes) -> list[str]:
     try:
         if isinstance(sizes, dict):
             start, end = round(float(sizes["from"]) * 2), round(float(sizes["to"]) * 2)
-            halves = range(start, min(end, start + 199) + 1)
+            halves: Iterable[int] = range(start, min(end, start + 199) + 1)
         elif isinstance(sizes, list):
             halves = [round(float(value) * 2) for value in sizes]
         else:

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, redirect, request
@@ -166,7 +167,8 @@ class S3Storage(Storage):
         # Checked first: an unknown key is a 404 here, not a link to an S3 error page.
         if not self.exists(key):
             raise KeyNotFound(key)
-        response = redirect(self.presigned_url(key, expires_in=seconds, max_age=max_age), code=302)
+        url = self.presigned_url(key, expires_in=seconds, max_age=max_age)
+        response = cast(Response, redirect(url, code=302))  # the app's response_class
         # The browser may reuse the redirect, never past the link's expiry.
         response.cache_control.private = True
         response.cache_control.max_age = max(seconds // 2, 0)
@@ -175,7 +177,7 @@ class S3Storage(Storage):
     def _stream(self, key: str, max_age: int) -> Response:
         from botocore.exceptions import ClientError
 
-        conditions = {}
+        conditions: dict[str, Any] = {}
         if request.if_none_match:
             conditions["IfNoneMatch"] = request.headers["If-None-Match"]
         elif request.if_modified_since:
@@ -216,6 +218,6 @@ def _cache_for(response: Response, max_age: int) -> None:
     if max_age > 0:
         response.cache_control.public = True
         response.cache_control.max_age = max_age
-        response.expires = int(time.time() + max_age)
+        response.expires = int(time.time() + max_age)  # type: ignore[assignment]  # a timestamp works
     else:
         response.cache_control.no_cache = True

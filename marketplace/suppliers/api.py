@@ -33,7 +33,7 @@ from marketplace.suppliers.schemas import (
 
 blp = Blueprint("suppliers", __name__, url_prefix="/suppliers", description="Supplier companies")
 
-LOGGED_IN = [{"cookieAuth": []}, {"bearerAuth": []}]
+LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 SUPPLIER = f"/<int(max={INT32_MAX}):supplier_id>"
 
 
