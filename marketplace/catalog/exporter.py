@@ -192,7 +192,9 @@ def product_cells(product: Product) -> dict[str, str]:
         "sample_lead_time_days": _optional(product.sample_lead_time_days),
         "customization": format_list(product.customization or []),
         "pairs_per_carton": _optional(product.pairs_per_carton),
-        "carton_dimensions_cm": "" if dims[0] is None else "x".join(_number(d) for d in dims),
+        "carton_dimensions_cm": ""
+        if dims[0] is None
+        else "x".join(_number(d) for d in dims if d is not None),
         "carton_weight_kg": ""
         if product.carton_weight_kg is None
         else _number(product.carton_weight_kg),

@@ -288,7 +288,7 @@ def thread_messages(inquiry: Inquiry, viewer: User, *, limit: int = 500) -> list
 def mark_unread_flags(
     inquiry: Inquiry, messages: Iterable[InquiryMessage], side: Side | None
 ) -> None:
-    last_read = inquiry.last_read_id(side) if side else None
+    last_read = inquiry.last_read_id(side) if side else 0
     for message in messages:
         message.unread = bool(side and message.sender_side == side.other and message.id > last_read)
 

@@ -41,7 +41,9 @@ def median_review_hours(days: int = REVIEW_WINDOW_DAYS) -> float | None:
 
 def headline_figures() -> dict[str, Any]:
     def count(query) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        return db.session.execute(
+            sa.select(sa.func.count()).select_from(query.subquery())
+        ).scalar_one()
 
     by_status = Counter(
         dict(
@@ -78,8 +80,8 @@ def headline_figures() -> dict[str, Any]:
 
 
 def queue_length() -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Product)
         .where(Product.status == ProductStatus.PENDING_REVIEW)
-    )
+    ).scalar_one()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -39,7 +40,7 @@ def deliver_after_commit(emails: list[OutboxEmail]) -> None:
         return
     session = db.session()
     owner = session.get_transaction()
-    queued = session.info.get(_QUEUED)
+    queued: tuple[Any, list[OutboxEmail]] | None = session.info.get(_QUEUED)
     if queued is None or queued[0] is not owner:
         queued = session.info[_QUEUED] = (owner, [])
         transaction.after_commit(functools.partial(_enqueue_delivery, queued[1]))
@@ -51,7 +52,7 @@ def _enqueue_delivery(emails: list[OutboxEmail]) -> None:
     # Committed rows keep their identity after the commit expired them (no query here).
     ids = [identity[0] for email in emails if (identity := inspect(email).identity)]
     if ids:
-        jobs.dispatch(send_emails.task_name, [ids], {})
+        jobs.dispatch(jobs.task_name(send_emails), [ids], {})
 
 
 @jobs.task("notifications.purge")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -221,11 +221,11 @@ def quotations_query(
 def count_recent_quotations(supplier_id: int, *, days: int = 30) -> int:
     """Quotations the supplier sent in the last ``days`` days (its stats page)."""
     since = utcnow() - timedelta(days=days)
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Quotation)
         .where(Quotation.supplier_id == supplier_id, Quotation.created_at >= since)
-    )
+    ).scalar_one()
 
 
 # Anti-abuse -------------------------------------------------------------------------
@@ -294,6 +294,7 @@ def create_rfq(
         errors.update(exc.errors or {})
     if errors:
         raise ValidationFailed(errors=errors)
+    assert category is not None  # else _category's error is in errors
     if rate_limited:
         check_rfq_quota(buyer)
     rfq = RFQ(
@@ -355,7 +356,8 @@ def _members(supplier_ids) -> dict[int, list[User]]:
         .where(User.supplier_id.in_(list(supplier_ids)), User.role == Role.SUPPLIER)
         .order_by(User.id)
     ):
-        members.setdefault(user.supplier_id, []).append(user)
+        supplier_id = cast(int, user.supplier_id)  # filtered on above
+        members.setdefault(supplier_id, []).append(user)
     return members
 
 
@@ -383,7 +385,7 @@ def notify_matched_suppliers(rfq_id: int) -> int:
     )
     if not claimed:
         return 0
-    rfq = db.session.get(RFQ, rfq_id)
+    rfq = db.session.get_one(RFQ, rfq_id)  # its claimed matches refer to it
     members = _members([supplier_id for supplier_id, _score in claimed])
     deadline = rfq.quote_deadline.strftime("%Y-%m-%d %H:%M UTC")
     for supplier_id, score in sorted(claimed, key=lambda row: (-row[1], row[0])):
@@ -461,7 +463,7 @@ def submit_quotation(
     # (Remember what was seen: the re-read below refreshes this very object.)
     seen_status = seen.status if seen is not None else None
     takes_place = seen_status in (None, QuotationStatus.WITHDRAWN)
-    if not takes_place and seen_status != QuotationStatus.SUBMITTED:
+    if seen_status is not None and not takes_place and seen_status != QuotationStatus.SUBMITTED:
         raise Conflict(f"Your quotation was already {seen_status.value}.")
     open_now = sa.and_(RFQ.status == RFQStatus.OPEN, RFQ.quote_deadline > now)
     if takes_place:

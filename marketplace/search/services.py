@@ -64,7 +64,9 @@ def search_products(args: Mapping[str, Any]) -> dict[str, Any]:
     quantity = args.get("quantity")
     for product in items:
         # A plain attribute, never persisted.
-        product.search_unit_price = product.unit_price_at(quantity) if quantity else None
+        product.search_unit_price = (  # type: ignore[attr-defined]
+            product.unit_price_at(quantity) if quantity else None
+        )
     return page.result(items)
 
 

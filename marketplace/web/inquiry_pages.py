@@ -254,8 +254,8 @@ def _query_id(name: str) -> int | None:
 def _new_inquiry_body() -> dict[str, Any]:
     body: dict[str, Any] = {}
     for name in ("supplier_id", "product_id"):
-        if (value := _query_id(name)) is not None:
-            body[name] = value
+        if (found := _query_id(name)) is not None:
+            body[name] = found
     for name, value in (
         ("quantity", _whole_number(_text("quantity"))),
         ("target_unit_price", _text("target_unit_price") or None),
