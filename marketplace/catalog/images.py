@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -109,7 +110,7 @@ def process_upload(data: bytes) -> tuple[str, bytes, bytes, tuple[int, int]]:
     if not data:
         raise _bad_image("The file is empty.")
     image = _decode(data)
-    fmt = image.format
+    fmt = cast(str, image.format)  # _decode took only one of FORMATS
     image = ImageOps.exif_transpose(image)  # apply the camera's rotation, then drop EXIF
     image.info.clear()
     edge = cfg["IMAGE_MAX_EDGE"]

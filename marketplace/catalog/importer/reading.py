@@ -140,8 +140,8 @@ def _xlsx_rows(data: bytes, max_expanded: int) -> Iterator[list[Any]]:
         if not workbook.worksheets:
             raise file_error("The workbook has no sheet.")
         # The "Products" sheet of our files, else the first one.
-        names = workbook.sheetnames
-        sheet = workbook["Products"] if "Products" in names else workbook.worksheets[0]
+        sheet_names = workbook.sheetnames
+        sheet = workbook["Products"] if "Products" in sheet_names else workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store a wrong used range
         try:
             for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True):

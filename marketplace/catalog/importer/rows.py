@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, missing
 
@@ -110,7 +110,7 @@ def parse_structured(text: str) -> Any:
 
 
 def _parser_for(name: str, schema_field: fields.Field) -> Callable[[str], Any]:
-    special = {
+    special: dict[str, Callable[[str], Any]] = {
         "price_tiers": functools.partial(parse_tiers, parts={}),  # one memo per validator
         "sizes": parse_sizes,
         "carton_dimensions_cm": parse_carton,
@@ -162,7 +162,7 @@ class RowValidator:
     def __init__(self, schema_class: type[Schema] = ProductInputSchema) -> None:
         self.schema = schema_class()
         self.hooks = schema_class(dump_only=list(self.schema.fields), unknown=INCLUDE)
-        self.plan = []
+        self.plan: list[tuple[Any, ...]] = []
         for name, schema_field in self.schema.load_fields.items():
             key = schema_field.data_key or name
             attribute = schema_field.attribute or name
@@ -212,7 +212,11 @@ class RowValidator:
         except ValidationError as exc:
             errors = _as_dict(exc.messages)
             # Like a plain load: a field with an error has no value, not part of one.
-            return {k: v for k, v in (exc.valid_data or {}).items() if k not in errors}, errors
+            return {
+                k: v
+                for k, v in cast(dict[str, Any], exc.valid_data or {}).items()
+                if k not in errors
+            }, errors
 
     @staticmethod
     def _cell(key, schema_field, loading, parse, text) -> tuple[bool, Any]:
@@ -258,7 +262,11 @@ class RowValidator:
         except ValidationError as exc:
             errors = {**_as_dict(exc.messages), **errors}
             # A field with an error has no value, not part of one.
-            values = {k: v for k, v in (exc.valid_data or {}).items() if k not in errors}
+            values = {
+                k: v
+                for k, v in cast(dict[str, Any], exc.valid_data or {}).items()
+                if k not in errors
+            }
         return values, errors
 
 
@@ -290,7 +298,7 @@ FIELD_BY_FIELD_SCHEMAS = (PriceTierSchema,)
 PLAIN_FIELDS = (fields.String, fields.Number, fields.Boolean)
 
 
-def _loads_field_by_field(item: fields.Field) -> bool:
+def _loads_field_by_field(item: fields.Field) -> TypeGuard[fields.Nested]:
     if type(item) is not fields.Nested or item.many:
         return False
     schema = item.schema
