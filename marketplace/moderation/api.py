@@ -343,7 +343,9 @@ def my_reports(args):
 
 def with_target_status(items: list[Report]) -> list[With]:
     found = reports.targets_of(items)
-    return [With(r, target_status=found[r.id].status if found[r.id] else None) for r in items]
+    return [
+        With(r, target_status=target.status if (target := found[r.id]) else None) for r in items
+    ]
 
 
 @blp.route("/admin/reports", methods=["GET"])

@@ -260,7 +260,9 @@ def active_filters(
             text = str(CUSTOMIZATION_LABELS.get(value, value))
         elif name == "supplier_id" and result and result["items"]:
             text = result["items"][0].supplier.name
-        shown.append((str(FIELD_LABELS.get(name, name)), text, listing.url(**{name: None})))
+        # (``name`` is a filter, never ``_external``.)
+        without = listing.url(**{name: None})  # type: ignore[arg-type]
+        shown.append((str(FIELD_LABELS.get(name, name)), text, without))
     return shown
 
 
@@ -318,7 +320,8 @@ def new_inquiry_url(**target: int) -> str | None:
     ``supplier_id=``), once the inquiry pages exist."""
     if INQUIRY_ENDPOINT not in current_app.view_functions:
         return None
-    return url_for(INQUIRY_ENDPOINT, **target)
+    values: dict[str, Any] = target  # url_for's own keywords start with "_"
+    return url_for(INQUIRY_ENDPOINT, **values)
 
 
 def inquiry_action(is_public: bool, **target: int) -> dict[str, str | None]:

@@ -60,7 +60,7 @@ def _put(body: dict[str, Any], name: str, value: Any) -> None:
         body[name] = value
 
 
-def _errors_of(exc: Exception) -> dict[str, list[str]]:
+def _errors_of(exc: ma.ValidationError | ValidationFailed) -> dict[str, list[str]]:
     if isinstance(exc, ma.ValidationError):
         return flatten_errors(exc.messages)
     errors = flatten_errors(getattr(exc, "errors", None) or {})
@@ -157,7 +157,7 @@ def rfq_body_from_form() -> dict[str, Any]:
 
 def rfq_form_values() -> dict[str, Any]:
     if request.method == "POST":
-        values = request.form.to_dict()
+        values: dict[str, Any] = request.form.to_dict()
         values["materials"] = request.form.getlist("materials")
         return values
     now = utcnow()
@@ -403,11 +403,11 @@ def supplier_rfq(rfq_id: int):
     if request.method == "POST":
         try:
             data = QuotationInputSchema().load(quote_body_from_form())
-            quotation, created = services.submit_quotation(rfq, current_user, data)
+            sent, created = services.submit_quotation(rfq, current_user, data)
             flash(
                 _("Quotation sent to the buyer.")
                 if created
-                else _("Quotation updated (revision %(n)d).", n=quotation.revision),
+                else _("Quotation updated (revision %(n)d).", n=sent.revision),
                 "success",
             )
             return redirect(url_for("web.supplier_rfq", rfq_id=rfq.id))

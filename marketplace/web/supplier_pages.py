@@ -146,7 +146,7 @@ def _number(text: str) -> int | float | str | None:
 def form_values(product: Product | None) -> dict[str, Any]:
     """What the product form shows: the posted values on error, else the product's."""
     if request.method == "POST":
-        values = request.form.to_dict()
+        values: dict[str, Any] = request.form.to_dict()
         for name in ("materials", "customization", "incoterms"):
             values[name] = request.form.getlist(name)
         return values
@@ -158,7 +158,7 @@ def form_values(product: Product | None) -> dict[str, Any]:
             "incoterms": ["FOB"],
             "port_of_loading": "Xiamen",
         }
-    values: dict[str, Any] = {
+    values = {
         "sku": product.sku,
         "name": product.name,
         "description": product.description,
