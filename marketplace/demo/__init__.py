@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -274,15 +275,16 @@ class _Seeder:
             return
         # Reviewed a few hours to three days after submission (the admins' median).
         hours = random.Random(product.sku).uniform(2, 72)  # noqa: S311 - demo data
+        assert product.submitted_at is not None  # submit_product set it
         product.submitted_at -= timedelta(hours=hours)
         if state == "rejected":
-            moderation_services.reject_product(product, reason)
+            moderation_services.reject_product(product, cast(str, reason))
             return
         moderation_services.approve_product(product)
         if state == "archived":
             catalog.archive_product(product)
         elif state == "suspended":
-            moderation_services.suspend_product(product, reason)
+            moderation_services.suspend_product(product, cast(str, reason))
 
     def buyers(self) -> None:
         for buyer in self.companies.buyers:

@@ -56,7 +56,7 @@ def load_inquiry_demo() -> Counter:
     # No demo e-mail ever leaves: drop what the services queued.
     db.session.execute(sa.delete(OutboxEmail).where(OutboxEmail.id > last_email))
     for supplier_id in {product.supplier_id for product in targets}:
-        refresh_supplier_metrics(db.session.get(Supplier, supplier_id))
+        refresh_supplier_metrics(db.session.get_one(Supplier, supplier_id))
     db.session.flush()
     return made
 

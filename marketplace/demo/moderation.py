@@ -89,7 +89,7 @@ def _reports(made: Counter) -> None:
             target_type, target_id = ReportTargetType.SUPPLIER, supplier.id
         else:
             target_type = ReportTargetType.PRODUCT
-            target_id = db.session.scalar(
+            product_id = db.session.scalar(
                 sa.select(Product.id)
                 .where(
                     Product.supplier_id == supplier.id,
@@ -97,8 +97,9 @@ def _reports(made: Counter) -> None:
                 )
                 .order_by(Product.id)
             )
-            if target_id is None:
+            if product_id is None:
                 continue
+            target_id = product_id
         exists = db.session.scalar(
             sa.select(Report.id).where(
                 Report.reporter_id == buyer.id,

@@ -257,7 +257,7 @@ def draw(category: str, label: str, colors: tuple[str, ...], view: int) -> bytes
         canvas.paste(left, (WIDTH * SCALE // 2 - left.width + 10, top), left)
         canvas.paste(right, (WIDTH * SCALE // 2 - 10, top), right)
     elif view == 1:
-        shoe = _shoe(category, main).rotate(-62, expand=True, resample=Image.BICUBIC)
+        shoe = _shoe(category, main).rotate(-62, expand=True, resample=Image.Resampling.BICUBIC)
         canvas.paste(
             shoe,
             ((WIDTH * SCALE - shoe.width) // 2, (HEIGHT * SCALE - shoe.height) // 2 - 20),

@@ -129,6 +129,7 @@ class _SourcingSeeder:
         if quotations and plan.state in ("open", "closed"):
             first = quotations[0]
             member = self.member(first.supplier_id)
+            assert member is not None  # it sent a quotation
             revised = {
                 "unit_price": str(_money(Decimal(first.unit_price) * Decimal("0.97"))),
                 "moq": first.moq,
@@ -142,7 +143,9 @@ class _SourcingSeeder:
             )
         if len(quotations) >= 3 and plan.state == "open":
             last = quotations[-1]
-            services.withdraw_quotation(last, self.member(last.supplier_id))
+            withdrawer = self.member(last.supplier_id)
+            assert withdrawer is not None  # it sent a quotation
+            services.withdraw_quotation(last, withdrawer)
         if plan.state == "awarded" and quotations:
             best = min(quotations, key=lambda q: (q.unit_price, q.id))
             services.accept_quotation(best, buyer)
@@ -199,7 +202,7 @@ def load_sourcing_demo(seed: int) -> Counter:
     try:
         from marketplace.demo.inquiries import load_inquiry_demo
     except ImportError:  # pragma: no cover - the inquiries domain is always installed
-        load_inquiry_demo = None
+        load_inquiry_demo = None  # type: ignore[assignment]
     if load_inquiry_demo is not None:
         made.update({f"inquiries {k}": v for k, v in load_inquiry_demo().items()})
     made.update(_SourcingSeeder(seed).run())
