@@ -39,6 +39,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff check --fix .
@@ -53,4 +54,4 @@ scaleout-test: translations
 	$(BIN)/python -m pytest -m scaleout tests/scaleout -p no:cacheprovider -s -v $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache instance/*.db
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache instance/*.db
