@@ -94,6 +94,7 @@ def register_request_handling(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.api import blp as accounts_api
+    from marketplace.api_base import API_PREFIX
     from marketplace.catalog.api import blp as catalog_api
     from marketplace.catalog.import_api import blp as catalog_io_api
     from marketplace.extensions import api
@@ -134,7 +135,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_api,
         moderation_api,
     ):
-        api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+        api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{blueprint.url_prefix or ''}")
     app.register_blueprint(health_bp)
     app.register_blueprint(apidocs_bp)
     app.register_blueprint(media_bp)

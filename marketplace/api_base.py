@@ -5,12 +5,16 @@
 - Validation errors are reported flat (``errors: {"field": [...]}``), as the
   contract shows, instead of nested under the request location.
 - Error handlers live in ``marketplace.errors`` so that pages and the API share them.
+- ``Blueprint.links`` documents OpenAPI links: from a response to the operations a client
+  can call next on the object it returned (schemathesis' stateful tests follow them).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import typing
+from collections.abc import Callable, Mapping
 
 import flask_smorest
 import marshmallow as ma
@@ -18,6 +22,7 @@ from flask import current_app
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
+API_PREFIX = "/api/v1"  # where ``register_blueprints`` mounts every API blueprint
 LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "view_args", "path"}
 
 
@@ -112,6 +117,41 @@ class Blueprint(flask_smorest.Blueprint):
             return func
 
         return decorator
+
+    def links(
+        self, status: int, parameters: Mapping[str, str], **targets: str
+    ) -> Callable[[typing.Any], typing.Any]:
+        """Document OpenAPI links from the ``status`` response to other operations.
+
+        ``targets`` names each link and its operation as ``"METHOD /path"`` (the path as
+        the contract writes it, under ``/api/v1``, with ``{parameter}`` placeholders);
+        ``parameters`` maps path parameter names to runtime expressions, e.g.
+        ``{"rfq_id": "$response.body#/id"}``.  Each link receives the parameters its
+        target's path has, and all of them: a link that could not be followed is an error
+        here rather than a silently useless link in the spec::
+
+            @blp.links(201, {"rfq_id": "$response.body#/id"}, getRfq="GET /rfqs/{rfq_id}")
+        """
+        links: dict[str, dict[str, typing.Any]] = {}
+        for name, target in targets.items():
+            method, path = target.split(" ", 1)
+            needed = re.findall(r"{(\w+)}", path)
+            missing = [parameter for parameter in needed if parameter not in parameters]
+            if missing:
+                raise ValueError(f"link {name} to {target}: no expression for {missing}")
+            links[name] = {
+                "operationRef": operation_ref(method, path),
+                "parameters": {parameter: parameters[parameter] for parameter in needed},
+            }
+        # flask-smorest deep-merges manual docs into the generated operation, so several
+        # ``links`` decorators on one view add up.
+        return self.doc(responses={status: {"links": links}})
+
+
+def operation_ref(method: str, path: str) -> str:
+    """``("GET", "/rfqs/{rfq_id}")`` -> the JSON pointer of that operation in the spec."""
+    pointer = f"{API_PREFIX}{path}".replace("~", "~0").replace("/", "~1")
+    return f"#/paths/{pointer}/{method.lower()}"
 
 
 def _status_name(code: int) -> str:

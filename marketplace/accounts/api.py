@@ -129,6 +129,16 @@ def logout():
 @blp.route("/me", methods=["GET"])
 @login_required()
 @blp.response(200, UserSchema)
+@blp.links(
+    200,
+    {"supplier_id": "$response.body#/supplier_id"},
+    getSupplier="GET /suppliers/{supplier_id}",
+    updateSupplier="PATCH /suppliers/{supplier_id}",
+    listSupplierMembers="GET /suppliers/{supplier_id}/members",
+    addSupplierMember="POST /suppliers/{supplier_id}/members",
+    requestSupplierVerification="POST /suppliers/{supplier_id}/verification-request",
+    getSupplierStats="GET /suppliers/{supplier_id}/stats",
+)
 @blp.errors(401)
 @blp.doc(security=LOGGED_IN)
 def me():
@@ -162,6 +172,7 @@ def change_password(data):
 @login_required()
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, TokenCreatedSchema)
+@blp.links(201, {"token_id": "$response.body#/id"}, revokeToken="DELETE /auth/tokens/{token_id}")
 @blp.errors(400, 401, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def create_token(data):

@@ -32,6 +32,19 @@ from marketplace.suppliers import services as suppliers
 blp = Blueprint("catalog", __name__, url_prefix="", description="Supplier catalogs")
 
 LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
+# OpenAPI links (api_base.Blueprint.links): what the supplier and the admins can do next.
+PRODUCT_LINKS = {
+    "getProduct": "GET /products/{product_id}",
+    "updateProduct": "PATCH /products/{product_id}",
+    "archiveProduct": "DELETE /products/{product_id}",
+    "submitProduct": "POST /products/{product_id}/submit",
+    "uploadProductImage": "POST /products/{product_id}/images",
+    "orderProductImages": "PUT /products/{product_id}/images/order",
+    "approveProduct": "POST /admin/products/{product_id}/approve",
+    "rejectProduct": "POST /admin/products/{product_id}/reject",
+    "suspendProduct": "POST /admin/products/{product_id}/suspend",
+    "reinstateProduct": "POST /admin/products/{product_id}/reinstate",
+}
 PRODUCT = f"/products/<int(max={INT32_MAX}):product_id>"
 SUPPLIER = f"/suppliers/<int(max={INT32_MAX}):supplier_id>"
 
@@ -40,6 +53,7 @@ SUPPLIER = f"/suppliers/<int(max={INT32_MAX}):supplier_id>"
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.arguments(ProductInputSchema)
 @blp.response(201, ProductSchema)
+@blp.links(201, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def create_product(data):
@@ -60,6 +74,7 @@ def get_product(product_id):
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.arguments(ProductUpdateSchema)
 @blp.response(200, ProductSchema)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def update_product(data, product_id):
@@ -73,6 +88,12 @@ def update_product(data, product_id):
 @blp.route(PRODUCT, methods=["DELETE"])
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.response(204)
+@blp.links(
+    204,
+    {"product_id": "$request.path.product_id"},
+    restoreProduct="POST /products/{product_id}/restore",
+    getProduct="GET /products/{product_id}",
+)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def archive_product(product_id):
@@ -84,6 +105,7 @@ def archive_product(product_id):
 @blp.route(f"{PRODUCT}/submit", methods=["POST"])
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.response(200, ProductSchema)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def submit_product(product_id):
@@ -96,6 +118,7 @@ def submit_product(product_id):
 @blp.route(f"{PRODUCT}/restore", methods=["POST"])
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.response(200, ProductSchema)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def restore_product(product_id):
@@ -110,6 +133,12 @@ def restore_product(product_id):
 @accepts("multipart/form-data", max_body_size="IMAGE_UPLOAD_MAX_BODY")
 @blp.arguments(images.ImageUploadSchema, location="files")
 @blp.response(201, ImageSchema)
+@blp.links(
+    201,
+    {"product_id": "$request.path.product_id", "image_id": "$response.body#/id"},
+    deleteProductImage="DELETE /products/{product_id}/images/{image_id}",
+    getProduct="GET /products/{product_id}",
+)
 @blp.errors(400, 401, 403, 404, 409, 413, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def upload_image(files, product_id):
@@ -134,6 +163,7 @@ def delete_image(product_id, image_id):
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.arguments(ImageOrderSchema)
 @blp.response(200, ProductSchema)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def order_images(data, product_id):

@@ -28,6 +28,14 @@ from marketplace.permissions import login_required
 blp = Blueprint("inquiries", __name__, url_prefix="", description="Inquiries")
 
 LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
+# OpenAPI links (api_base.Blueprint.links): what the two parties can do next.
+INQUIRY_LINKS = {
+    "getInquiry": "GET /inquiries/{inquiry_id}",
+    "listInquiryMessages": "GET /inquiries/{inquiry_id}/messages",
+    "postInquiryMessage": "POST /inquiries/{inquiry_id}/messages",
+    "closeInquiry": "POST /inquiries/{inquiry_id}/close",
+    "markInquiryRead": "POST /inquiries/{inquiry_id}/read",
+}
 INQUIRY = f"/inquiries/<int(max={INT32_MAX}):inquiry_id>"
 
 
@@ -47,6 +55,7 @@ def document_create_body(state) -> None:
 @login_required(Role.BUYER)
 @blp.arguments(InquiryCreateSchema)
 @blp.response(201, InquirySchema)
+@blp.links(201, {"inquiry_id": "$response.body#/id"}, **INQUIRY_LINKS)
 @blp.errors(400, 401, 403, 404, 415, 422, 429)
 @blp.doc(security=LOGGED_IN)
 def create_inquiry(data):
@@ -105,6 +114,7 @@ def list_messages(args, inquiry_id):
 @login_required()
 @blp.arguments(InquiryMessageCreateSchema)
 @blp.response(201, InquiryMessageSchema)
+@blp.links(201, {"inquiry_id": "$response.body#/inquiry_id"}, **INQUIRY_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422, 429)
 @blp.doc(security=LOGGED_IN)
 def post_message(data, inquiry_id):
@@ -120,6 +130,7 @@ def post_message(data, inquiry_id):
 @blp.route(f"{INQUIRY}/close", methods=["POST"])
 @login_required()
 @blp.response(200, InquirySchema)
+@blp.links(200, {"inquiry_id": "$response.body#/id"}, **INQUIRY_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def close_inquiry(inquiry_id):

@@ -63,6 +63,23 @@ blp = Blueprint(
 
 LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 ID = f"<int(max={INT32_MAX})"
+# OpenAPI links (api_base.Blueprint.links): an admin's next moves on the same object.
+PRODUCT_LINKS = {
+    "getProduct": "GET /products/{product_id}",
+    "approveProduct": "POST /admin/products/{product_id}/approve",
+    "rejectProduct": "POST /admin/products/{product_id}/reject",
+    "suspendProduct": "POST /admin/products/{product_id}/suspend",
+    "reinstateProduct": "POST /admin/products/{product_id}/reinstate",
+}
+SUPPLIER_LINKS = {
+    "getSupplier": "GET /suppliers/{supplier_id}",
+    "suspendSupplier": "POST /admin/suppliers/{supplier_id}/suspend",
+    "reinstateSupplier": "POST /admin/suppliers/{supplier_id}/reinstate",
+}
+USER_LINKS = {
+    "suspendUser": "POST /admin/users/{user_id}/suspend",
+    "reinstateUser": "POST /admin/users/{user_id}/reinstate",
+}
 PRODUCT = f"/admin/products/{ID}:product_id>"
 SUPPLIER = f"/admin/suppliers/{ID}:supplier_id>"
 USER = f"/admin/users/{ID}:user_id>"
@@ -96,6 +113,7 @@ def reviewed_one(product: Product) -> With:
 @admin_only
 @blp.arguments(AdminProductListArgs, location="query")
 @blp.response(200, AdminProductListSchema)
+@blp.links(200, {"product_id": "$response.body#/items/0/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 422)
 @blp.doc(security=LOGGED_IN)
 def list_products(args):
@@ -120,6 +138,7 @@ def list_products(args):
 @blp.route(f"{PRODUCT}/approve", methods=["POST"])
 @admin_only
 @blp.response(200, AdminProductSchema)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def approve_product(product_id):
@@ -132,6 +151,7 @@ def approve_product(product_id):
 @admin_only
 @blp.arguments(RejectSchema)
 @blp.response(200, AdminProductSchema)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def reject_product(data, product_id):
@@ -144,6 +164,7 @@ def reject_product(data, product_id):
 @admin_only
 @blp.arguments(SuspendSchema)
 @blp.response(200, AdminProductSchema)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def suspend_product(data, product_id):
@@ -155,6 +176,7 @@ def suspend_product(data, product_id):
 @blp.route(f"{PRODUCT}/reinstate", methods=["POST"])
 @admin_only
 @blp.response(200, AdminProductSchema)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def reinstate_product(product_id):
@@ -187,6 +209,9 @@ def list_prohibited_terms(args):
 @admin_only
 @blp.arguments(ProhibitedTermCreateSchema)
 @blp.response(201, ProhibitedTermSchema)
+@blp.links(
+    201, {"term_id": "$response.body#/id"}, deleteTerm="DELETE /admin/prohibited-terms/{term_id}"
+)
 @blp.errors(400, 401, 403, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def add_prohibited_term(data):
@@ -234,6 +259,7 @@ def list_suppliers(args):
 @admin_only
 @blp.arguments(VerifyDecisionSchema)
 @blp.response(200, AdminSupplierSchema)
+@blp.links(200, {"supplier_id": "$response.body#/id"}, **SUPPLIER_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def verify_supplier(data, supplier_id):
@@ -249,6 +275,7 @@ def verify_supplier(data, supplier_id):
 @admin_only
 @blp.arguments(SuspendSchema)
 @blp.response(200, AdminSupplierSchema)
+@blp.links(200, {"supplier_id": "$response.body#/id"}, **SUPPLIER_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def suspend_supplier(data, supplier_id):
@@ -261,6 +288,7 @@ def suspend_supplier(data, supplier_id):
 @blp.route(f"{SUPPLIER}/reinstate", methods=["POST"])
 @admin_only
 @blp.response(200, AdminSupplierSchema)
+@blp.links(200, {"supplier_id": "$response.body#/id"}, **SUPPLIER_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def reinstate_supplier(supplier_id):
@@ -276,6 +304,7 @@ def reinstate_supplier(supplier_id):
 @admin_only
 @blp.arguments(AdminUserListArgs, location="query")
 @blp.response(200, AdminUserListSchema)
+@blp.links(200, {"user_id": "$response.body#/items/0/id"}, **USER_LINKS)
 @blp.errors(400, 401, 403, 422)
 @blp.doc(security=LOGGED_IN)
 def list_users(args):
@@ -290,6 +319,7 @@ def list_users(args):
 @admin_only
 @blp.arguments(SuspendSchema)
 @blp.response(200, AdminUserSchema)
+@blp.links(200, {"user_id": "$response.body#/id"}, **USER_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def suspend_user(data, user_id):
@@ -302,6 +332,7 @@ def suspend_user(data, user_id):
 @blp.route(f"{USER}/reinstate", methods=["POST"])
 @admin_only
 @blp.response(200, AdminUserSchema)
+@blp.links(200, {"user_id": "$response.body#/id"}, **USER_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def reinstate_user(user_id):
@@ -318,6 +349,11 @@ def reinstate_user(user_id):
 @ratelimit.limit("report", key=reporter_key)  # before parsing: malformed ones count too
 @blp.arguments(ReportCreateSchema)
 @blp.response(201, ReportSchema)
+@blp.links(
+    201,
+    {"report_id": "$response.body#/id"},
+    resolveReport="POST /admin/reports/{report_id}/resolve",
+)
 @blp.errors(400, 401, 404, 409, 415, 422, 429)
 @blp.doc(security=LOGGED_IN)
 def create_report(data):
@@ -352,6 +388,11 @@ def with_target_status(items: list[Report]) -> list[With]:
 @admin_only
 @blp.arguments(AdminReportListArgs, location="query")
 @blp.response(200, AdminReportListSchema)
+@blp.links(
+    200,
+    {"report_id": "$response.body#/items/0/id"},
+    resolveReport="POST /admin/reports/{report_id}/resolve",
+)
 @blp.errors(400, 401, 403, 422)
 @blp.doc(security=LOGGED_IN)
 def list_reports(args):

@@ -30,6 +30,11 @@ LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 @login_required()
 @blp.arguments(NotificationListArgs, location="query")
 @blp.response(200, NotificationListSchema)
+@blp.links(
+    200,
+    {"notification_id": "$response.body#/items/0/id"},
+    markNotificationRead="POST /notifications/{notification_id}/read",
+)
 @blp.errors(400, 401, 422)
 @blp.doc(security=LOGGED_IN)
 def list_notifications(args):

@@ -43,6 +43,23 @@ LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 RFQ = f"/rfqs/<int(max={INT32_MAX}):rfq_id>"
 QUOTATION = f"/quotations/<int(max={INT32_MAX}):quotation_id>"
 SUPPLIER = f"/suppliers/<int(max={INT32_MAX}):supplier_id>"
+# OpenAPI links (api_base.Blueprint.links): what a client can do next with an RFQ or quotation.
+RFQ_LINKS = {
+    "getRfq": "GET /rfqs/{rfq_id}",
+    "cancelRfq": "POST /rfqs/{rfq_id}/cancel",
+    "submitQuotation": "POST /rfqs/{rfq_id}/quotations",
+    "listRfqQuotations": "GET /rfqs/{rfq_id}/quotations",
+}
+QUOTATION_PARAMETERS = {"quotation_id": "$response.body#/id", "rfq_id": "$response.body#/rfq_id"}
+QUOTATION_LINKS = {
+    "getQuotation": "GET /quotations/{quotation_id}",
+    "listQuotationRevisions": "GET /quotations/{quotation_id}/revisions",
+    "acceptQuotation": "POST /quotations/{quotation_id}/accept",
+    "withdrawQuotation": "POST /quotations/{quotation_id}/withdraw",
+    "reviseQuotation": "POST /rfqs/{rfq_id}/quotations",
+    "getRfq": "GET /rfqs/{rfq_id}",
+    "listRfqQuotations": "GET /rfqs/{rfq_id}/quotations",
+}
 RFQ_LIMIT_HEADERS = {"Retry-After": {"description": "Seconds until the buyer may post again."}}
 
 
@@ -58,6 +75,7 @@ def _rfq_for_viewer(rfq):
 @login_required(Role.BUYER)
 @blp.arguments(RFQCreateSchema)
 @blp.response(201, RFQSchema)
+@blp.links(201, {"rfq_id": "$response.body#/id"}, **RFQ_LINKS)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS", headers=RFQ_LIMIT_HEADERS)
 @blp.errors(400, 401, 403, 415, 422)
 @blp.doc(security=LOGGED_IN)
@@ -112,6 +130,7 @@ def get_rfq(rfq_id):
 @blp.route(f"{RFQ}/cancel", methods=["POST"])
 @login_required(Role.BUYER)
 @blp.response(200, RFQSchema)
+@blp.links(200, {"rfq_id": "$response.body#/id"}, **RFQ_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def cancel_rfq(rfq_id):
@@ -142,6 +161,8 @@ def list_rfq_quotations(args, rfq_id):
 @blp.arguments(QuotationInputSchema)
 @blp.response(201, QuotationSchema)
 @blp.alt_response(200, schema=QuotationSchema, description="Your quotation, revised")
+@blp.links(201, QUOTATION_PARAMETERS, **QUOTATION_LINKS)
+@blp.links(200, QUOTATION_PARAMETERS, **QUOTATION_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def submit_quotation(data, rfq_id):
@@ -199,6 +220,7 @@ def list_quotation_revisions(args, quotation_id):
 @blp.route(f"{QUOTATION}/accept", methods=["POST"])
 @login_required(Role.BUYER)
 @blp.response(200, QuotationSchema)
+@blp.links(200, QUOTATION_PARAMETERS, **QUOTATION_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def accept_quotation(quotation_id):
@@ -212,6 +234,7 @@ def accept_quotation(quotation_id):
 @blp.route(f"{QUOTATION}/withdraw", methods=["POST"])
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.response(200, QuotationSchema)
+@blp.links(200, QUOTATION_PARAMETERS, **QUOTATION_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def withdraw_quotation(quotation_id):

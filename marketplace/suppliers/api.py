@@ -84,6 +84,12 @@ def list_members(supplier_id):
 @login_required(supplier_member=True)
 @blp.arguments(MemberCreateSchema)
 @blp.response(201, MemberSchema)
+@blp.links(
+    201,
+    {"supplier_id": "$request.path.supplier_id", "user_id": "$response.body#/id"},
+    removeSupplierMember="DELETE /suppliers/{supplier_id}/members/{user_id}",
+    listSupplierMembers="GET /suppliers/{supplier_id}/members",
+)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def add_member(data, supplier_id):
@@ -111,6 +117,12 @@ def remove_member(supplier_id, user_id):
 @login_required(supplier_member=True)
 @blp.arguments(VerificationRequestCreateSchema)
 @blp.response(201, VerificationRequestSchema)
+@blp.links(
+    201,
+    {"supplier_id": "$response.body#/supplier_id"},
+    verifySupplier="POST /admin/suppliers/{supplier_id}/verify",
+    getSupplier="GET /suppliers/{supplier_id}",
+)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def request_verification(data, supplier_id):
