@@ -171,12 +171,23 @@ class Api(flask_smorest.Api):
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(nullable_enum)
+        self.ma_plugin.converter.add_attribute_function(unique_items)
 
 
 def nullable_enum(self, field, ret, **kwargs) -> dict:
     """OpenAPI 3.0: ``nullable`` does not extend an ``enum``; list ``null`` in it too."""
     if field.allow_none and "enum" in ret and None not in ret["enum"]:
         return {"enum": [*ret["enum"], None]}
+    return {}
+
+
+def unique_items(self, field, ret, **kwargs) -> dict:
+    """A list whose validator refuses duplicates (``unique_items = True`` on the validator,
+    e.g. ``catalog.schemas.unique_list``) is documented with ``uniqueItems``."""
+    if isinstance(field, ma.fields.List) and any(
+        getattr(validator, "unique_items", False) for validator in field.validators
+    ):
+        return {"uniqueItems": True}
     return {}
 
 

@@ -79,6 +79,8 @@ BUSINESS_RULE_422 = [
     # category and materials from vocabulary tables admins extend, SKU unique per supplier
     ("POST", "/api/v1/products"),
     ("PATCH", "/api/v1/products/{product_id}"),
+    # the ids of this product's images, each exactly once (reached by the stateful run)
+    ("PUT", "/api/v1/products/{product_id}/images/order"),
 ]
 POSITIVE_STATUSES = ["2xx", "3xx", 401, 403, 404, 409, 429]
 
@@ -93,37 +95,38 @@ HYPOTHESIS_SETTINGS = settings(
 
 
 def schemathesis_config() -> SchemathesisConfig:
-    return SchemathesisConfig.from_dict(
-        {
-            "generation": {
-                "allow-x00": False,
-                "codec": "utf-8",
-                # Credentials come from the auth providers below, not from random values.
-                "with-security-parameters": False,
+    return SchemathesisConfig.from_dict(schemathesis_settings())
+
+
+def schemathesis_settings() -> dict:
+    """The configuration as a dict (tests/test_schemathesis_stateful.py extends it)."""
+    return {
+        "generation": {
+            "allow-x00": False,
+            "codec": "utf-8",
+            # Credentials come from the auth providers below, not from random values.
+            "with-security-parameters": False,
+        },
+        "operations": [
+            {
+                # Unsafe requests are checked for CSRF before anything else, so the
+                # probe without credentials gets the documented 400, not a 401;
+                # tests/test_authz_matrix.py checks every anonymous refusal instead.
+                "include-method": ["POST", "PUT", "PATCH", "DELETE"],
+                "checks": {"ignored_auth": {"enabled": False}},
             },
-            "operations": [
+            *[
                 {
-                    # Unsafe requests are checked for CSRF before anything else, so the
-                    # probe without credentials gets the documented 400, not a 401;
-                    # tests/test_authz_matrix.py checks every anonymous refusal instead.
-                    "include-method": ["POST", "PUT", "PATCH", "DELETE"],
-                    "checks": {"ignored_auth": {"enabled": False}},
-                },
-                *[
-                    {
-                        "include-method": method,
-                        "include-path": path,
-                        "checks": {
-                            "positive_data_acceptance": {
-                                "expected-statuses": [*POSITIVE_STATUSES, 422]
-                            }
-                        },
-                    }
-                    for method, path in BUSINESS_RULE_422
-                ],
+                    "include-method": method,
+                    "include-path": path,
+                    "checks": {
+                        "positive_data_acceptance": {"expected-statuses": [*POSITIVE_STATUSES, 422]}
+                    },
+                }
+                for method, path in BUSINESS_RULE_422
             ],
-        }
-    )
+        ],
+    }
 
 
 # What the auth provider puts on a generated case: schemathesis asks providers for every

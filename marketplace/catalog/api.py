@@ -32,18 +32,21 @@ from marketplace.suppliers import services as suppliers
 blp = Blueprint("catalog", __name__, url_prefix="", description="Supplier catalogs")
 
 LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
-# OpenAPI links (api_base.Blueprint.links): what the supplier and the admins can do next.
-PRODUCT_LINKS = {
+# OpenAPI links (api_base.Blueprint.links): what can be done next with the product, in
+# the state the response leaves it in.
+PRODUCT_LINKS = {  # a draft (or a product its supplier is editing)
     "getProduct": "GET /products/{product_id}",
     "updateProduct": "PATCH /products/{product_id}",
     "archiveProduct": "DELETE /products/{product_id}",
     "submitProduct": "POST /products/{product_id}/submit",
     "uploadProductImage": "POST /products/{product_id}/images",
     "orderProductImages": "PUT /products/{product_id}/images/order",
+}
+SUBMITTED_PRODUCT_LINKS = {  # pending review: the admins decide
+    "getProduct": "GET /products/{product_id}",
     "approveProduct": "POST /admin/products/{product_id}/approve",
     "rejectProduct": "POST /admin/products/{product_id}/reject",
-    "suspendProduct": "POST /admin/products/{product_id}/suspend",
-    "reinstateProduct": "POST /admin/products/{product_id}/reinstate",
+    "archiveProduct": "DELETE /products/{product_id}",
 }
 PRODUCT = f"/products/<int(max={INT32_MAX}):product_id>"
 SUPPLIER = f"/suppliers/<int(max={INT32_MAX}):supplier_id>"
@@ -105,7 +108,7 @@ def archive_product(product_id):
 @blp.route(f"{PRODUCT}/submit", methods=["POST"])
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.response(200, ProductSchema)
-@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
+@blp.links(200, {"product_id": "$response.body#/id"}, **SUBMITTED_PRODUCT_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def submit_product(product_id):

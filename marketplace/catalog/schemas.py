@@ -30,6 +30,32 @@ from marketplace.fields import (
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 
 
+def _eu_size() -> dict:
+    return {
+        "type": "number",
+        "minimum": int(size_chart.MIN_EU),
+        "maximum": int(size_chart.MAX_EU),
+        "multipleOf": 0.5,
+    }
+
+
+# SizesField's two shapes, for the OpenAPI document (typed, so clients and schemathesis
+# send what the field accepts; "from" <= "to" is checked on load).
+SIZES_DOC = [
+    {
+        "type": "object",
+        "properties": {
+            "system": {"type": "string", "enum": ["EU"]},
+            "from": _eu_size(),
+            "to": _eu_size(),
+        },
+        "required": ["from", "to"],
+        "additionalProperties": False,
+    },
+    {"type": "array", "items": _eu_size(), "minItems": 1, "maxItems": 40},
+]
+
+
 class SizesField(fields.Field):
     """``{"system": "EU", "from": 36, "to": 45}`` or a list of EU sizes (half sizes allowed)."""
 
@@ -96,6 +122,7 @@ def unique_list(name: str):
         if len(values) != len(set(values)):
             raise ValidationError(f"Each {name} may appear once.")
 
+    check.unique_items = True  # type: ignore[attr-defined]  # documented (api_base.unique_items)
     return check
 
 
@@ -109,7 +136,10 @@ class ProductInputSchema(Schema):
     materials = fields.List(Str(min_length=1, max_length=40), validate=validate.Length(max=10))
     sizes = SizesField(
         allow_none=True,
-        metadata={"description": '{"system": "EU", "from": 36, "to": 45} or a list of EU sizes'},
+        metadata={
+            "description": '{"system": "EU", "from": 36, "to": 45} or a list of EU sizes',
+            "anyOf": SIZES_DOC,
+        },
     )
     colors = fields.List(
         Str(min_length=1, max_length=40),

@@ -36,6 +36,10 @@ INQUIRY_LINKS = {
     "closeInquiry": "POST /inquiries/{inquiry_id}/close",
     "markInquiryRead": "POST /inquiries/{inquiry_id}/read",
 }
+CLOSED_INQUIRY_LINKS = {
+    "getInquiry": "GET /inquiries/{inquiry_id}",
+    "listInquiryMessages": "GET /inquiries/{inquiry_id}/messages",
+}
 INQUIRY = f"/inquiries/<int(max={INT32_MAX}):inquiry_id>"
 
 
@@ -130,7 +134,7 @@ def post_message(data, inquiry_id):
 @blp.route(f"{INQUIRY}/close", methods=["POST"])
 @login_required()
 @blp.response(200, InquirySchema)
-@blp.links(200, {"inquiry_id": "$response.body#/id"}, **INQUIRY_LINKS)
+@blp.links(200, {"inquiry_id": "$response.body#/id"}, **CLOSED_INQUIRY_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def close_inquiry(inquiry_id):

@@ -63,23 +63,37 @@ blp = Blueprint(
 
 LOGGED_IN: list[dict[str, list[str]]] = [{"cookieAuth": []}, {"bearerAuth": []}]
 ID = f"<int(max={INT32_MAX})"
-# OpenAPI links (api_base.Blueprint.links): an admin's next moves on the same object.
-PRODUCT_LINKS = {
-    "getProduct": "GET /products/{product_id}",
+# OpenAPI links (api_base.Blueprint.links): the next moves on the same object, in the
+# state the response leaves it in.
+GET_PRODUCT = {"getProduct": "GET /products/{product_id}"}
+REVIEW_LINKS = {
+    **GET_PRODUCT,
     "approveProduct": "POST /admin/products/{product_id}/approve",
     "rejectProduct": "POST /admin/products/{product_id}/reject",
-    "suspendProduct": "POST /admin/products/{product_id}/suspend",
-    "reinstateProduct": "POST /admin/products/{product_id}/reinstate",
 }
-SUPPLIER_LINKS = {
-    "getSupplier": "GET /suppliers/{supplier_id}",
+PUBLISHED_LINKS = {
+    **GET_PRODUCT,
+    "suspendProduct": "POST /admin/products/{product_id}/suspend",
+    "updateProduct": "PATCH /products/{product_id}",
+    "archiveProduct": "DELETE /products/{product_id}",
+}
+REJECTED_LINKS = {
+    **GET_PRODUCT,
+    "updateProduct": "PATCH /products/{product_id}",
+    "submitProduct": "POST /products/{product_id}/submit",
+}
+SUSPENDED_LINKS = {**GET_PRODUCT, "reinstateProduct": "POST /admin/products/{product_id}/reinstate"}
+GET_SUPPLIER = {"getSupplier": "GET /suppliers/{supplier_id}"}
+ACTIVE_SUPPLIER_LINKS = {
+    **GET_SUPPLIER,
     "suspendSupplier": "POST /admin/suppliers/{supplier_id}/suspend",
+}
+SUSPENDED_SUPPLIER_LINKS = {
+    **GET_SUPPLIER,
     "reinstateSupplier": "POST /admin/suppliers/{supplier_id}/reinstate",
 }
-USER_LINKS = {
-    "suspendUser": "POST /admin/users/{user_id}/suspend",
-    "reinstateUser": "POST /admin/users/{user_id}/reinstate",
-}
+SUSPEND_USER = {"suspendUser": "POST /admin/users/{user_id}/suspend"}
+REINSTATE_USER = {"reinstateUser": "POST /admin/users/{user_id}/reinstate"}
 PRODUCT = f"/admin/products/{ID}:product_id>"
 SUPPLIER = f"/admin/suppliers/{ID}:supplier_id>"
 USER = f"/admin/users/{ID}:user_id>"
@@ -113,7 +127,7 @@ def reviewed_one(product: Product) -> With:
 @admin_only
 @blp.arguments(AdminProductListArgs, location="query")
 @blp.response(200, AdminProductListSchema)
-@blp.links(200, {"product_id": "$response.body#/items/0/id"}, **PRODUCT_LINKS)
+@blp.links(200, {"product_id": "$response.body#/items/0/id"}, **REVIEW_LINKS)
 @blp.errors(400, 401, 403, 422)
 @blp.doc(security=LOGGED_IN)
 def list_products(args):
@@ -138,7 +152,7 @@ def list_products(args):
 @blp.route(f"{PRODUCT}/approve", methods=["POST"])
 @admin_only
 @blp.response(200, AdminProductSchema)
-@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PUBLISHED_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def approve_product(product_id):
@@ -151,7 +165,7 @@ def approve_product(product_id):
 @admin_only
 @blp.arguments(RejectSchema)
 @blp.response(200, AdminProductSchema)
-@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
+@blp.links(200, {"product_id": "$response.body#/id"}, **REJECTED_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def reject_product(data, product_id):
@@ -164,7 +178,7 @@ def reject_product(data, product_id):
 @admin_only
 @blp.arguments(SuspendSchema)
 @blp.response(200, AdminProductSchema)
-@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
+@blp.links(200, {"product_id": "$response.body#/id"}, **SUSPENDED_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def suspend_product(data, product_id):
@@ -176,7 +190,7 @@ def suspend_product(data, product_id):
 @blp.route(f"{PRODUCT}/reinstate", methods=["POST"])
 @admin_only
 @blp.response(200, AdminProductSchema)
-@blp.links(200, {"product_id": "$response.body#/id"}, **PRODUCT_LINKS)
+@blp.links(200, {"product_id": "$response.body#/id"}, **PUBLISHED_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def reinstate_product(product_id):
@@ -259,7 +273,7 @@ def list_suppliers(args):
 @admin_only
 @blp.arguments(VerifyDecisionSchema)
 @blp.response(200, AdminSupplierSchema)
-@blp.links(200, {"supplier_id": "$response.body#/id"}, **SUPPLIER_LINKS)
+@blp.links(200, {"supplier_id": "$response.body#/id"}, **ACTIVE_SUPPLIER_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def verify_supplier(data, supplier_id):
@@ -275,7 +289,7 @@ def verify_supplier(data, supplier_id):
 @admin_only
 @blp.arguments(SuspendSchema)
 @blp.response(200, AdminSupplierSchema)
-@blp.links(200, {"supplier_id": "$response.body#/id"}, **SUPPLIER_LINKS)
+@blp.links(200, {"supplier_id": "$response.body#/id"}, **SUSPENDED_SUPPLIER_LINKS)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def suspend_supplier(data, supplier_id):
@@ -288,7 +302,7 @@ def suspend_supplier(data, supplier_id):
 @blp.route(f"{SUPPLIER}/reinstate", methods=["POST"])
 @admin_only
 @blp.response(200, AdminSupplierSchema)
-@blp.links(200, {"supplier_id": "$response.body#/id"}, **SUPPLIER_LINKS)
+@blp.links(200, {"supplier_id": "$response.body#/id"}, **ACTIVE_SUPPLIER_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def reinstate_supplier(supplier_id):
@@ -304,7 +318,7 @@ def reinstate_supplier(supplier_id):
 @admin_only
 @blp.arguments(AdminUserListArgs, location="query")
 @blp.response(200, AdminUserListSchema)
-@blp.links(200, {"user_id": "$response.body#/items/0/id"}, **USER_LINKS)
+@blp.links(200, {"user_id": "$response.body#/items/0/id"}, **SUSPEND_USER)
 @blp.errors(400, 401, 403, 422)
 @blp.doc(security=LOGGED_IN)
 def list_users(args):
@@ -319,7 +333,7 @@ def list_users(args):
 @admin_only
 @blp.arguments(SuspendSchema)
 @blp.response(200, AdminUserSchema)
-@blp.links(200, {"user_id": "$response.body#/id"}, **USER_LINKS)
+@blp.links(200, {"user_id": "$response.body#/id"}, **REINSTATE_USER)
 @blp.errors(400, 401, 403, 404, 409, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def suspend_user(data, user_id):
@@ -332,7 +346,7 @@ def suspend_user(data, user_id):
 @blp.route(f"{USER}/reinstate", methods=["POST"])
 @admin_only
 @blp.response(200, AdminUserSchema)
-@blp.links(200, {"user_id": "$response.body#/id"}, **USER_LINKS)
+@blp.links(200, {"user_id": "$response.body#/id"}, **SUSPEND_USER)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def reinstate_user(user_id):

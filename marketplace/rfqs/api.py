@@ -60,6 +60,15 @@ QUOTATION_LINKS = {
     "getRfq": "GET /rfqs/{rfq_id}",
     "listRfqQuotations": "GET /rfqs/{rfq_id}/quotations",
 }
+CLOSED_RFQ_LINKS = {
+    "getRfq": "GET /rfqs/{rfq_id}",
+    "listRfqQuotations": "GET /rfqs/{rfq_id}/quotations",
+}
+DECIDED_QUOTATION_LINKS = {  # accepted or withdrawn: only reading is left
+    "getQuotation": "GET /quotations/{quotation_id}",
+    "listQuotationRevisions": "GET /quotations/{quotation_id}/revisions",
+    **CLOSED_RFQ_LINKS,
+}
 RFQ_LIMIT_HEADERS = {"Retry-After": {"description": "Seconds until the buyer may post again."}}
 
 
@@ -130,7 +139,7 @@ def get_rfq(rfq_id):
 @blp.route(f"{RFQ}/cancel", methods=["POST"])
 @login_required(Role.BUYER)
 @blp.response(200, RFQSchema)
-@blp.links(200, {"rfq_id": "$response.body#/id"}, **RFQ_LINKS)
+@blp.links(200, {"rfq_id": "$response.body#/id"}, **CLOSED_RFQ_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def cancel_rfq(rfq_id):
@@ -220,7 +229,7 @@ def list_quotation_revisions(args, quotation_id):
 @blp.route(f"{QUOTATION}/accept", methods=["POST"])
 @login_required(Role.BUYER)
 @blp.response(200, QuotationSchema)
-@blp.links(200, QUOTATION_PARAMETERS, **QUOTATION_LINKS)
+@blp.links(200, QUOTATION_PARAMETERS, **DECIDED_QUOTATION_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def accept_quotation(quotation_id):
@@ -234,7 +243,7 @@ def accept_quotation(quotation_id):
 @blp.route(f"{QUOTATION}/withdraw", methods=["POST"])
 @login_required(Role.SUPPLIER, supplier_member=True)
 @blp.response(200, QuotationSchema)
-@blp.links(200, QUOTATION_PARAMETERS, **QUOTATION_LINKS)
+@blp.links(200, QUOTATION_PARAMETERS, **DECIDED_QUOTATION_LINKS)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def withdraw_quotation(quotation_id):
