@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from marketplace.api_base import Blueprint, operation_ref
+from tests.catalog.conftest import product_payload
+from tests.factories import SupplierOwnerFactory
 
 SPEC_PATH = "/api/v1/openapi.json"
 METHODS = {"get", "put", "post", "delete", "patch"}
@@ -228,3 +230,56 @@ def test_the_link_helper_refuses_a_link_that_cannot_fill_its_target():
 
 def test_an_operation_ref_escapes_the_path_as_a_json_pointer():
     assert operation_ref("GET", "/rfqs/{rfq_id}") == "#/paths/~1api~1v1~1rfqs~1{rfq_id}/get"
+
+
+# The product fields the stateful run found documented looser than the API checks them
+# (any JSON for ``sizes``, duplicates in unique lists): a client following the spec got 422s.
+
+
+def product_field(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    return spec["components"]["schemas"]["ProductInput"]["properties"][name]
+
+
+def test_product_sizes_are_documented_as_the_api_checks_them(spec, login_as):
+    whole_range, size_list = product_field(spec, "sizes")["anyOf"]
+    size = size_list["items"]
+    assert whole_range["properties"]["from"] == whole_range["properties"]["to"] == size
+    low, high, step = size["minimum"], size["maximum"], size["multipleOf"]
+    accepted = [
+        {"system": "EU", "from": 36, "to": 41},
+        {"from": low, "to": high},
+        [low, low + step, high],
+        [low] * size_list["maxItems"],
+    ]
+    refused = [
+        {"system": "US", "from": 36, "to": 41},
+        {"from": 36},
+        {"from": 36, "to": 41, "width": "wide"},
+        [],
+        [high + step],
+        [low - step],
+        [low + step / 2],
+        [low + step * n for n in range(size_list["maxItems"] + 1)],
+        "36-41",
+    ]
+    supplier = login_as(SupplierOwnerFactory())
+    for number, sizes in enumerate(accepted + refused):
+        response = supplier.post(
+            "/api/v1/products", json=product_payload(sku=f"SIZES-{number}", sizes=sizes)
+        )
+        if sizes in accepted:
+            assert response.status_code == 201, (sizes, response.json)
+        else:
+            assert response.status_code == 422, sizes
+            assert list(response.json["errors"]) == ["sizes"]
+
+
+@pytest.mark.parametrize("field", ["colors", "customization", "incoterms"])
+def test_lists_documented_as_unique_refuse_duplicates(spec, login_as, field):
+    assert product_field(spec, field)["uniqueItems"] is True
+    value = product_payload()[field][0]
+    response = login_as(SupplierOwnerFactory()).post(
+        "/api/v1/products", json=product_payload(**{field: [value, value]})
+    )
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == [field]
