@@ -181,7 +181,7 @@ def nullable_enum(self, field, ret, **kwargs) -> dict:
     return {}
 
 
-def unique_items(self, field, ret, **kwargs) -> dict:
+def unique_items(self: typing.Any, field: ma.fields.Field, ret: dict, **kwargs: typing.Any) -> dict:
     """A list whose validator refuses duplicates (``unique_items = True`` on the validator,
     e.g. ``catalog.schemas.unique_list``) is documented with ``uniqueItems``."""
     if isinstance(field, ma.fields.List) and any(

@@ -221,14 +221,16 @@ def slug(text: str) -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """The schemathesis shards first: they are the longest tests by far, and pytest-xdist
+    """The schemathesis tests first: they are the longest tests by far, and pytest-xdist
     hands tests out in collection order, so starting them last leaves one worker busy
     long after the other has finished."""
-    items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_schemathesis.py")
+    first = ("tests/test_schemathesis.py", "tests/test_schemathesis_stateful.py")
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in first)
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The schemathesis case counts (tests/test_schemathesis.py records them per shard),
+    """The schemathesis case counts (tests/test_schemathesis.py records them per shard,
+    tests/test_schemathesis_stateful.py its calls per chain),
     also under xdist, where the workers' prints are not shown."""
     counts = {}
     for reports in terminalreporter.stats.values():

@@ -283,3 +283,19 @@ def test_lists_documented_as_unique_refuse_duplicates(spec, login_as, field):
     )
     assert response.status_code == 422
     assert list(response.json["errors"]) == [field]
+
+
+def test_a_new_members_password_is_documented_with_the_policys_length(spec, login_as):
+    password = spec["components"]["schemas"]["MemberCreate"]["properties"]["password"]
+    owner = SupplierOwnerFactory()
+    client = login_as(owner)
+    path = f"/api/v1/suppliers/{owner.supplier_id}/members"
+    short = "Tide-pool anchor tilt"[: password["minLength"] - 1]
+    response = client.post(path, json={"email": "a@new.example", "name": "A", "password": short})
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["password"]
+    long_enough = "Tide-pool anchor " + "z" * password["minLength"]
+    response = client.post(
+        path, json={"email": "b@new.example", "name": "B", "password": long_enough}
+    )
+    assert response.status_code == 201

@@ -75,6 +75,8 @@ BUSINESS_RULE_422 = [
     ("POST", "/api/v1/auth/register"),
     # the current password is checked against the stored hash
     ("POST", "/api/v1/auth/password"),
+    # a new member's password: required for a new account, the password policy
+    ("POST", "/api/v1/suppliers/{supplier_id}/members"),
     # price tiers against the MOQ (the first tier at the MOQ, prices non-increasing),
     # category and materials from vocabulary tables admins extend, SKU unique per supplier
     ("POST", "/api/v1/products"),

@@ -4,7 +4,7 @@ from datetime import date
 
 from marshmallow import ValidationError, fields, validate
 
-from marketplace.accounts.passwords import MAX_LENGTH
+from marketplace.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from marketplace.fields import Country, Email, Int, QuerySchema, Schema, Str, list_schema
 
 
@@ -125,7 +125,12 @@ class MemberCreateSchema(Schema):
     name = Str(required=True, min_length=1, max_length=120)
     password = fields.String(
         validate=validate.Length(max=MAX_LENGTH),
-        metadata={"description": "Required when the e-mail has no account yet."},
+        # The policy is the service's, as at registration; the spec documents the length.
+        metadata={
+            "minLength": MIN_LENGTH,
+            "description": "Required when the e-mail has no account yet: 10-128 characters, "
+            "not a common one.",
+        },
     )
 
 
