@@ -62,8 +62,8 @@ from tests.test_schemathesis import SPEC_PATH, fresh_g_per_request, schemathesis
 
 SUPPLIER_NUMBERS = itertools.count(1)
 CATEGORY = "eva-slippers"  # seeded by the migrations; the scenario's supplier sells in it
-# Hypothesis examples per chain, each a fresh cast and up to STEPS calls: about 600 calls.
-SCENARIOS = {"sourcing": 10, "catalog": 12, "conversations": 9, "accounts": 9}
+# Hypothesis examples per chain, each a fresh cast and up to STEPS calls: about 700 calls.
+SCENARIOS = {"sourcing": 12, "catalog": 14, "conversations": 10, "accounts": 10}
 STEPS = 15
 
 # The linked operations, in chains run separately: a scenario spent in one chain goes
@@ -381,7 +381,10 @@ def test_stateful_links_reach_the_deep_operations(
 
     record_property("schemathesis_cases", sum(calls.values()))
     print(f"\n{chain}: {sum(calls.values())} calls; 2xx per operation: {dict(successes)}")
-    assert [label for label in MUST_REACH[chain] if not successes[label]] == []
+    unreached = [label for label in MUST_REACH[chain] if not successes[label]]
+    # Derandomized, so stable for given code; a change of links or rules may need more
+    # SCENARIOS for a chain (the counts above say how close it was).
+    assert not unreached, f"no 2xx for {unreached}; 2xx per operation: {dict(successes)}"
 
 
 def test_the_chains_hold_every_linked_operation(app: Flask) -> None:
