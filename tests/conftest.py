@@ -34,6 +34,19 @@ class FreshRequestClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def import_every_module() -> None:
+    """Import every module of the package, whichever tests this worker runs: schemathesis
+    draws values from the literals of the app's loaded modules, so a worker that happened
+    to import the demo generates other cases than one that did not."""
+    import importlib
+    import pkgutil
+
+    import marketplace
+
+    for module in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
+        importlib.import_module(module.name)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     from marketplace import create_app
@@ -46,6 +59,7 @@ def app(tmp_path_factory):
         UPLOAD_DIR = str(upload_dir)
 
     app = create_app(Config)
+    import_every_module()
     app.test_client_class = FreshRequestClient
     with app.app_context():
         upgrade()

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from marketplace import transaction
 from marketplace.accounts.models import CompanyRole, Role, User
 from marketplace.catalog.models import (
     Category,
@@ -39,6 +40,7 @@ from marketplace.suppliers.models import (
     VerificationRequest,
     VerificationStatus,
 )
+from tests.conftest import module_session
 
 PER_SUPPLIER = 2
 CATEGORIES = {
@@ -86,15 +88,12 @@ def snapshot() -> dict:
     }
 
 
+# The moderation demo adds its own review-queue products (SKUs "..-MOD-9..").
+CATALOG_PLAN = Product.sku.not_like("%-MOD-%")
+
+
 def image_path(name: str) -> str:
     return os.path.join(current_app.config["UPLOAD_DIR"], "products", name)
-
-
-@pytest.fixture
-def seeded(app):
-    report = load_demo_data(products_per_supplier=PER_SUPPLIER)
-    db.session.expire_all()
-    return report
 
 
 def test_full_plan_obeys_the_product_schema_and_price_rules(app):
@@ -157,6 +156,39 @@ def test_plan_is_deterministic_per_seed():
     assert first != other
 
 
+def test_more_products_are_added_to_an_existing_company(app):
+    load_demo_data(supplier_limit=1, products_per_supplier=2)
+    summary = seed_demo(supplier_limit=1, products_per_supplier=4)
+    db.session.expire_all()
+    assert count(Supplier) == 1 and count(Product, CATALOG_PLAN) == 4
+    assert "0 created, 1 already there" in summary
+    assert DEMO_PASSWORD in summary
+
+
+def test_missing_picture_files_are_rewritten(app):
+    load_demo_data(supplier_limit=1, products_per_supplier=1)
+    image = db.session.scalars(sa.select(ProductImage)).first()
+    os.unlink(image_path(image.filename))
+    before = snapshot()
+    report = load_demo_data(supplier_limit=1, products_per_supplier=1)
+    assert report.files_written == 1
+    assert os.path.getsize(image_path(image.filename)) == image.size_bytes
+    assert snapshot() == before
+
+
+# --- one seed for the module: the tests below only read it (each runs in a savepoint of
+# the module's transaction, rolled back after it).  They come last: a test above writes
+# on its own connection, which the module's open transaction would block.
+
+
+@pytest.fixture(scope="module")
+def seeded(app, module_connection):
+    with module_session(app, module_connection):
+        report = load_demo_data(products_per_supplier=PER_SUPPLIER)
+        transaction.commit()
+    return report
+
+
 def test_seed_creates_the_companies_accounts_and_verification_states(seeded):
     assert seeded.suppliers_created == len(SUPPLIERS) == count(Supplier)
     assert 20 <= len(SUPPLIERS) <= 30
@@ -201,10 +233,6 @@ def test_seed_creates_the_companies_accounts_and_verification_states(seeded):
     today = date.today()
     assert any(c.valid_until < today for c in certificates)
     assert sum(c.valid_until >= today for c in certificates) > len(certificates) / 2
-
-
-# The moderation demo adds its own review-queue products (SKUs "..-MOD-9..").
-CATALOG_PLAN = Product.sku.not_like("%-MOD-%")
 
 
 def test_seeded_products_cover_every_category_and_pass_the_api_schema(app, seeded, client):
@@ -256,23 +284,3 @@ def test_second_run_creates_nothing(seeded):
     assert again.products_existing == len(SUPPLIERS) * PER_SUPPLIER
     assert snapshot() == before
     assert sorted(os.listdir(os.path.dirname(image_path("x")))) == files
-
-
-def test_more_products_are_added_to_an_existing_company(app):
-    load_demo_data(supplier_limit=1, products_per_supplier=2)
-    summary = seed_demo(supplier_limit=1, products_per_supplier=4)
-    db.session.expire_all()
-    assert count(Supplier) == 1 and count(Product, CATALOG_PLAN) == 4
-    assert "0 created, 1 already there" in summary
-    assert DEMO_PASSWORD in summary
-
-
-def test_missing_picture_files_are_rewritten(app):
-    load_demo_data(supplier_limit=1, products_per_supplier=1)
-    image = db.session.scalars(sa.select(ProductImage)).first()
-    os.unlink(image_path(image.filename))
-    before = snapshot()
-    report = load_demo_data(supplier_limit=1, products_per_supplier=1)
-    assert report.files_written == 1
-    assert os.path.getsize(image_path(image.filename)) == image.size_bytes
-    assert snapshot() == before

@@ -63,7 +63,7 @@ from tests.test_schemathesis import SPEC_PATH, fresh_g_per_request, schemathesis
 SUPPLIER_NUMBERS = itertools.count(1)
 CATEGORY = "eva-slippers"  # seeded by the migrations; the scenario's supplier sells in it
 # Hypothesis examples per chain, each a fresh cast and up to STEPS calls: about 700 calls.
-SCENARIOS = {"sourcing": 12, "catalog": 14, "conversations": 10, "accounts": 10}
+SCENARIOS = {"sourcing": 12, "catalog": 14, "conversations": 10, "accounts": 30}
 STEPS = 15
 
 # The linked operations, in chains run separately: a scenario spent in one chain goes
