@@ -234,12 +234,30 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+# The longest tests, scheduled first in this order: pytest-xdist (``--dist load``) deals
+# the first quarter of the tests round-robin, so both workers start on long ones and the
+# run ends on short tests instead of one worker finishing a long one alone.
+LONG_FIRST = (
+    "tests/test_schemathesis.py",  # sharded, each shard several seconds
+    "tests/test_schemathesis_stateful.py",
+    "tests/rfqs/test_concurrency.py",
+    "tests/jobs/test_celery_worker.py",
+    "tests/accounts/test_login_limits_redis.py",
+    "tests/core/test_metrics.py",
+    "tests/core/test_production_config.py",
+    "tests/browser/",
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    """The schemathesis tests first: they are the longest tests by far, and pytest-xdist
-    hands tests out in collection order, so starting them last leaves one worker busy
-    long after the other has finished."""
-    first = ("tests/test_schemathesis.py", "tests/test_schemathesis_stateful.py")
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in first)
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next(
+            (n for n, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)),
+            len(LONG_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: the collection order within each rank
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -233,9 +233,13 @@ def stateful_config(chain: str) -> SchemathesisConfig:
     config["operations"].append(
         {
             # DELETE /products/{id} archives (contract, Catalog: "DELETE (→ archived)"):
-            # the supplier's members and admins still see the product, and restore it.
-            "include-path": "/api/v1/products/{product_id}",
-            "include-method": "GET",
+            # the supplier's members and admins still see the product, edit it (PATCH is
+            # its members' whatever the state) and restore it.
+            # (include-name: a selector's include-* keys are alternatives, any one matches)
+            "include-name": [
+                "GET /api/v1/products/{product_id}",
+                "PATCH /api/v1/products/{product_id}",
+            ],
             "checks": {"use_after_free": {"enabled": False}},
         }
     )
