@@ -10,8 +10,15 @@ import pytest
 
 from marketplace import transaction
 from marketplace.catalog.models import Product, ProductStatus
-from marketplace.suppliers.models import Certification, SupplierStatus, VerificationStatus
+from marketplace.extensions import db
+from marketplace.suppliers.models import (
+    Certification,
+    Supplier,
+    SupplierStatus,
+    VerificationStatus,
+)
 from tests.catalog.support import make_product
+from tests.conftest import module_session
 from tests.factories import SupplierFactory
 
 
@@ -25,17 +32,41 @@ def eu(start, end):
 
 @dataclass
 class Catalog:
-    verified: object  # "Sunrise Footwear": verified, response rate 0.2, BSCI
-    ocean: object  # "Ocean Shoes": unverified, 0.5
-    harbor: object  # "Harbor Sandals": unverified, 0.95
-    shadow: object  # "Shadow Traders": suspended after publishing
-    products: dict[str, Product]
+    """The catalog by id: its suppliers and products are loaded from the current test's
+    session on each access, so one catalog can serve every test of a module (see
+    ``module_catalog``) and a test's changes to them roll back with the test."""
+
+    supplier_ids: dict[str, int]  # "verified", "ocean", "harbor", "shadow"
+    product_ids: dict[str, int]
+
+    def _supplier(self, key: str) -> Supplier:
+        return db.session.get_one(Supplier, self.supplier_ids[key])
+
+    @property
+    def verified(self) -> Supplier:  # "Sunrise Footwear": verified, response rate 0.2, BSCI
+        return self._supplier("verified")
+
+    @property
+    def ocean(self) -> Supplier:  # "Ocean Shoes": unverified, 0.5
+        return self._supplier("ocean")
+
+    @property
+    def harbor(self) -> Supplier:  # "Harbor Sandals": unverified, 0.95
+        return self._supplier("harbor")
+
+    @property
+    def shadow(self) -> Supplier:  # "Shadow Traders": suspended after publishing
+        return self._supplier("shadow")
+
+    @property
+    def products(self) -> dict[str, Product]:
+        return {k: db.session.get_one(Product, i) for k, i in self.product_ids.items()}
 
     def ids(self, *keys: str) -> set[int]:
-        return {self.products[k].id for k in keys}
+        return {self.product_ids[k] for k in keys}
 
     def id(self, key: str) -> int:
-        return self.products[key].id
+        return self.product_ids[key]
 
     @property
     def visible(self) -> set[int]:
@@ -43,7 +74,7 @@ class Catalog:
 
     @property
     def hidden(self) -> set[int]:
-        return {p.id for k, p in self.products.items() if k not in VISIBLE}
+        return {i for k, i in self.product_ids.items() if k not in VISIBLE}
 
 
 VISIBLE = ("A", "B", "C", "D", "T1", "T2", "T3")
@@ -51,6 +82,18 @@ VISIBLE = ("A", "B", "C", "D", "T1", "T2", "T3")
 
 @pytest.fixture
 def catalog(db_session) -> Catalog:
+    return build_catalog()
+
+
+@pytest.fixture(scope="module")
+def module_catalog(app, module_connection) -> Catalog:
+    """One catalog for a module whose tests all use it: a module overrides ``catalog`` with
+    this one (each test then runs in a savepoint of the module's transaction)."""
+    with module_session(app, module_connection):
+        return build_catalog()
+
+
+def build_catalog() -> Catalog:
     verified = SupplierFactory(
         name="Sunrise Footwear",
         verification_status=VerificationStatus.VERIFIED,
@@ -160,4 +203,8 @@ def catalog(db_session) -> Catalog:
     p["shadow"] = make_product(shadow, published, sku="H-shadow", **hidden)
     shadow.status = SupplierStatus.SUSPENDED
     transaction.commit()
-    return Catalog(verified, ocean, harbor, shadow, p)
+    suppliers = {"verified": verified, "ocean": ocean, "harbor": harbor, "shadow": shadow}
+    return Catalog(
+        {key: supplier.id for key, supplier in suppliers.items()},
+        {key: product.id for key, product in p.items()},
+    )

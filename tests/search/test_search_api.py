@@ -21,6 +21,17 @@ from tests.catalog.support import make_product
 URL = "/api/v1/products"
 
 
+# Every test runs on the module's connection (SQLite: a second connection could not write
+# while the module's transaction holds the catalog), every test but the spec's reads the
+# fixed catalog, built once.
+pytestmark = pytest.mark.usefixtures("module_connection")
+
+
+@pytest.fixture
+def catalog(module_catalog):
+    return module_catalog
+
+
 def search(api, **params):
     response = api.get(f"{URL}?{urlencode(params)}")
     assert response.status_code == 200, response.json
