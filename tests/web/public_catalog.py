@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 from marketplace import transaction
 from marketplace.catalog import images, services
 from marketplace.catalog.models import Product, ProductStatus
+from marketplace.extensions import db
 from marketplace.suppliers.models import (
     Certification,
     Supplier,
@@ -23,6 +24,7 @@ from marketplace.suppliers.models import (
     VerificationStatus,
 )
 from tests.catalog.support import make_product
+from tests.conftest import module_session
 from tests.factories import SupplierFactory
 
 PRODUCT_LINK = re.compile(r'<h3 class="product-name"><a href="/products/(\d+)">')
@@ -41,16 +43,34 @@ def eu(start, end):
 
 @dataclass
 class Shop:
-    sunrise: Supplier  # verified, BSCI (valid) and ISO 9001 (expired), 87.5 % response rate
-    ocean: Supplier  # unverified, no response rate yet
-    shadow: Supplier  # suspended after publishing
-    products: dict[str, Product]
+    """The shop by id: its suppliers and products are loaded from the current test's
+    session on each access, so one shop serves every test of a module (``module_shop``)
+    and a test's changes to them roll back with the test."""
+
+    supplier_ids: dict[str, int]  # "sunrise", "ocean", "shadow"
+    product_ids: dict[str, int]
+
+    @property
+    def sunrise(self) -> Supplier:  # verified, BSCI (valid), ISO 9001 (expired), 87.5 %
+        return db.session.get_one(Supplier, self.supplier_ids["sunrise"])
+
+    @property
+    def ocean(self) -> Supplier:  # unverified, no response rate yet
+        return db.session.get_one(Supplier, self.supplier_ids["ocean"])
+
+    @property
+    def shadow(self) -> Supplier:  # suspended after publishing
+        return db.session.get_one(Supplier, self.supplier_ids["shadow"])
+
+    @property
+    def products(self) -> dict[str, Product]:
+        return {k: db.session.get_one(Product, i) for k, i in self.product_ids.items()}
 
     def id(self, key: str) -> int:
-        return self.products[key].id
+        return self.product_ids[key]
 
     def ids(self, *keys: str) -> set[int]:
-        return {self.products[k].id for k in keys}
+        return {self.product_ids[k] for k in keys}
 
     @property
     def visible(self) -> set[int]:
@@ -59,6 +79,13 @@ class Shop:
     @property
     def hidden(self) -> dict[str, Product]:
         return {k: p for k, p in self.products.items() if k not in VISIBLE}
+
+
+def module_shop(app, connection) -> Shop:
+    """``build_shop`` once for a module whose tests all read it (each test then runs in a
+    savepoint of the module's transaction, see tests/conftest.py)."""
+    with module_session(app, connection):
+        return build_shop()
 
 
 VISIBLE = ("A", "B", "C", "D", "X")
@@ -207,7 +234,11 @@ def build_shop() -> Shop:
     p["shadow"] = make_product(shadow, published, sku="H-shadow", **hidden)
     shadow.status = SupplierStatus.SUSPENDED
     transaction.commit()
-    return Shop(sunrise, ocean, shadow, p)
+    suppliers = {"sunrise": sunrise, "ocean": ocean, "shadow": shadow}
+    return Shop(
+        {key: supplier.id for key, supplier in suppliers.items()},
+        {key: product.id for key, product in p.items()},
+    )
 
 
 def listed_products(html: str) -> list[int]:

@@ -12,16 +12,17 @@ from markupsafe import escape
 
 from marketplace.web import public_pages
 from tests.factories import AdminFactory, BuyerFactory, SupplierOwnerFactory
-from tests.web.public_catalog import XSS_NAME, build_shop
+from tests.web.public_catalog import XSS_NAME, module_shop
 from tests.web.test_markup import check_markup
 
 DASH = "\N{EN DASH}"
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 
-@pytest.fixture
-def shop(db_session):
-    return build_shop()
+@pytest.fixture(scope="module")
+def shop(app, module_connection):
+    """Every test here reads the fixed shop: built once for the module."""
+    return module_shop(app, module_connection)
 
 
 def product_page(browser, product_id: int) -> str:

@@ -11,8 +11,8 @@ from markupsafe import escape
 
 from tests.web.public_catalog import (
     XSS_NAME,
-    build_shop,
     listed_products,
+    module_shop,
     next_link,
     walk,
 )
@@ -21,9 +21,10 @@ from tests.web.test_markup import check_markup
 DASH = "\N{EN DASH}"
 
 
-@pytest.fixture
-def shop(db_session):
-    return build_shop()
+@pytest.fixture(scope="module")
+def shop(app, module_connection):
+    """Every test here reads the fixed shop: built once for the module."""
+    return module_shop(app, module_connection)
 
 
 def page(browser, **params):

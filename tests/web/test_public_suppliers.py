@@ -10,13 +10,14 @@ import pytest
 
 from marketplace.web import public_pages
 from tests.factories import AdminFactory, BuyerFactory, SupplierOwnerFactory
-from tests.web.public_catalog import build_shop, listed_products, listed_suppliers, walk
+from tests.web.public_catalog import listed_products, listed_suppliers, module_shop, walk
 from tests.web.test_markup import check_markup
 
 
-@pytest.fixture
-def shop(db_session):
-    return build_shop()
+@pytest.fixture(scope="module")
+def shop(app, module_connection):
+    """Every test here reads the fixed shop: built once for the module."""
+    return module_shop(app, module_connection)
 
 
 def directory(browser, **params) -> str:
