@@ -150,10 +150,7 @@ def test_the_references_between_the_files_resolve(shipped: DemoData) -> None:
 def test_a_malformed_file_is_reported_by_file_record_and_key(
     data_copy: Path, name: str, old: str, new: str, expected: str
 ) -> None:
-    edit(data_copy, name, old, new)
-    with pytest.raises(DemoDataError) as error:
-        load_demo_files(data_copy)
-    assert expected in str(error.value)
+    assert_reported(data_copy, name, old, new, expected)
 
 
 @pytest.mark.parametrize(
@@ -189,6 +186,11 @@ def test_a_malformed_file_is_reported_by_file_record_and_key(
 def test_a_reference_to_nothing_is_reported(
     data_copy: Path, name: str, old: str, new: str, expected: str
 ) -> None:
+    assert_reported(data_copy, name, old, new, expected)
+
+
+def assert_reported(data_copy: Path, name: str, old: str, new: str, expected: str) -> None:
+    """``name`` with ``old`` replaced by ``new`` fails to load, saying ``expected``."""
     edit(data_copy, name, old, new)
     with pytest.raises(DemoDataError) as error:
         load_demo_files(data_copy)
