@@ -75,6 +75,16 @@ class Report(IdMixin, Model):
         sa.Index("ix_reports_status_id", "status", "id"),
         sa.Index("ix_reports_reporter_id_id", "reporter_id", "id"),
         sa.Index("ix_reports_target", "target_type", "target_id"),
+        # One open report per reporter and target, also when two arrive at once.
+        sa.Index(
+            "uq_reports_one_open",
+            "reporter_id",
+            "target_type",
+            "target_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
     )
 
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))

@@ -13,7 +13,7 @@ from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Product, ProductStatus
-from marketplace.db import utcnow
+from marketplace.db import utcnow, violates
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.moderation import services
@@ -23,6 +23,8 @@ from marketplace.rfqs import services as rfqs
 from marketplace.rfqs.models import RFQ, RFQStatus
 from marketplace.suppliers import services as suppliers
 from marketplace.suppliers.models import Supplier, SupplierStatus
+
+ALREADY_REPORTED = "You have already reported this; the platform team is looking into it."
 
 
 @dataclass
@@ -116,7 +118,7 @@ def create_report(
         )
     )
     if duplicate is not None:
-        raise Conflict("You have already reported this; the platform team is looking into it.")
+        raise Conflict(ALREADY_REPORTED)
     report = Report(
         reporter_id=reporter.id,
         target_type=target_type,
@@ -127,7 +129,13 @@ def create_report(
         status=ReportStatus.OPEN,
     )
     db.session.add(report)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:  # the same report sent twice at the same moment
+        if violates(exc, "uq_reports_one_open:reports.reporter_id"):
+            raise Conflict(ALREADY_REPORTED) from exc
+        raise
     return report
 
 

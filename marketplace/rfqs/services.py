@@ -231,14 +231,12 @@ def count_recent_quotations(supplier_id: int, *, days: int = 30) -> int:
 # Anti-abuse -------------------------------------------------------------------------
 
 
-def check_rfq_quota(buyer: User) -> None:
-    """429 (with Retry-After) when the buyer has posted as many RFQs as allowed."""
-    ratelimit.check("rfq", buyer.id)
-
-
 def spend_rfq_quota(buyer: User) -> None:
-    """Count a posted RFQ (checked first, counted once it is valid and matched)."""
-    ratelimit.count("rfq", buyer.id)
+    """Take one RFQ from the buyer's allowance, or 429 (with Retry-After) when it is used
+    up.  One atomic increment-and-compare in the limits storage, so RFQs posted at the
+    same moment cannot all pass a check made before any of them is counted.  Called once
+    the RFQ is valid: a refused (422) RFQ costs nothing."""
+    ratelimit.hit("rfq", buyer.id)
 
 
 # Creating an RFQ --------------------------------------------------------------------
@@ -296,7 +294,7 @@ def create_rfq(
         raise ValidationFailed(errors=errors)
     assert category is not None  # else _category's error is in errors
     if rate_limited:
-        check_rfq_quota(buyer)
+        spend_rfq_quota(buyer)
     rfq = RFQ(
         buyer_id=buyer.id,
         title=data["title"],
@@ -318,8 +316,6 @@ def create_rfq(
     db.session.add(rfq)
     db.session.flush()
     match_rfq(rfq, now=now)
-    if rate_limited:
-        spend_rfq_quota(buyer)
     return rfq
 
 

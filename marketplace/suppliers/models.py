@@ -104,6 +104,16 @@ class VerificationRequest(IdMixin, Model):
     """A supplier's request to be verified, with the evidence it gave; admins decide."""
 
     __tablename__ = "verification_requests"
+    __table_args__ = (
+        # At most one request waiting for a decision per company, also under a race.
+        sa.Index(
+            "uq_verification_requests_one_pending",
+            "supplier_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
 
     supplier_id: Mapped[int] = mapped_column(
         sa.ForeignKey("suppliers.id", ondelete="CASCADE"), index=True

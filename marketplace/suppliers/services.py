@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import CompanyRole, Role, User
 from marketplace.audit import services as audit
+from marketplace.db import rowcount, violates
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.permissions import can_view_supplier_private
@@ -20,6 +22,9 @@ from marketplace.suppliers.models import (
     VerificationRequest,
     VerificationStatus,
 )
+
+ALREADY_VERIFIED = "Your company is already verified."
+ALREADY_WAITING = "A verification request is already waiting for review."
 
 PROFILE_FIELDS = (
     "name",
@@ -131,10 +136,23 @@ def remove_member(supplier: Supplier, user_id: int, *, acting: User) -> User:
 def request_verification(
     supplier: Supplier, *, business_licence_number: str, evidence: str, requested_by: User
 ) -> VerificationRequest:
+    """A request waiting for the admins' decision; 409 when the company is verified or has
+    one waiting already, also when two requests arrive at the same moment (the status
+    moves by a conditional UPDATE, and a partial unique index allows one pending request)."""
     if supplier.verification_status == VerificationStatus.VERIFIED:
-        raise Conflict("Your company is already verified.")
+        raise Conflict(ALREADY_VERIFIED)
     if supplier.verification_status == VerificationStatus.PENDING:
-        raise Conflict("A verification request is already waiting for review.")
+        raise Conflict(ALREADY_WAITING)
+    before = supplier.verification_status
+    moved = db.session.execute(
+        sa.update(Supplier)
+        .where(Supplier.id == supplier.id, Supplier.verification_status == before)
+        .values(verification_status=VerificationStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(moved) != 1:  # another request moved it first
+        raise Conflict(ALREADY_WAITING)
+    set_committed_value(supplier, "verification_status", VerificationStatus.PENDING)
     request = VerificationRequest(
         supplier_id=supplier.id,
         requested_by_id=requested_by.id,
@@ -142,10 +160,14 @@ def request_verification(
         evidence=evidence,
         status=VerificationStatus.PENDING,
     )
-    before = supplier.verification_status
-    supplier.verification_status = VerificationStatus.PENDING
     db.session.add(request)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if violates(exc, "uq_verification_requests_one_pending:verification_requests.supplier_id"):
+            raise Conflict(ALREADY_WAITING) from exc
+        raise
     audit.record(
         "supplier.verification_requested",
         supplier,
