@@ -143,3 +143,40 @@ def test_unmigrated_database_is_not_ready(make_app):
     assert response.status_code == 500
     assert response.json["message"] == "Internal server error."
     assert "users" not in response.get_data(as_text=True)
+
+
+def test_a_database_that_refuses_writes_is_not_ready(make_app):
+    """Reads work but writes fail (a read-only SQLite file, a PostgreSQL database or
+    standby in read-only mode): /readyz says 503, so no traffic is sent to an instance
+    where every order, inquiry and sign-up would fail; writable again, it is ready."""
+    dedicated = make_app()
+    client = dedicated.app.test_client()
+    assert client.get("/readyz").status_code == 200
+    if dedicated.is_sqlite:
+        read_only = make_app(
+            backend="sqlite",
+            migrate=False,
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{dedicated.sqlite_path}?mode=ro&uri=true",
+        )
+        probe = read_only.app.test_client()
+        assert probe.get("/api/v1/categories").status_code == 200  # it reads
+        assert_unavailable(probe.get("/readyz"))
+        return
+    name = sa.engine.make_url(dedicated.url).database
+    admin = admin_engine(configured_postgres_url())
+
+    def read_only(on: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {on}')
+            )
+        dedicated.dispose()  # new connections take the setting
+
+    read_only(True)
+    try:
+        assert client.get("/api/v1/categories").status_code == 200  # it reads
+        assert_unavailable(client.get("/readyz"))
+    finally:
+        read_only(False)
+    assert client.get("/readyz").status_code == 200
+    admin.dispose()
