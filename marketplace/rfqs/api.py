@@ -77,7 +77,9 @@ def _rfq_for_viewer(rfq):
     mine = None
     if current_user.is_supplier_member:
         mine = services.own_quotations_by_rfq(current_user.supplier_id, [rfq.id]).get(rfq.id)
-    return rfq_view(rfq, match=match, my_quotation=mine)
+    return rfq_view(
+        rfq, match=match, my_quotation=mine, for_supplier=current_user.is_supplier_member
+    )
 
 
 @blp.route("/rfqs", methods=["POST"])
@@ -119,7 +121,12 @@ def list_rfqs(args):
         )
     return {
         "items": [
-            rfq_view(rfq, match=match, my_quotation=mine.get(rfq.id))
+            rfq_view(
+                rfq,
+                match=match,
+                my_quotation=mine.get(rfq.id),
+                for_supplier=current_user.is_supplier_member,
+            )
             for rfq, match in page["items"]
         ],
         "next_cursor": page["next_cursor"],

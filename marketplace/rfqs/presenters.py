@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
+
 from marketplace.accounts.models import User
 from marketplace.db import utcnow
 from marketplace.rfqs import reasons
@@ -30,7 +32,10 @@ def rfq_view(
     match: RFQMatch | None = None,
     my_quotation: Quotation | None = None,
     now: datetime | None = None,
+    for_supplier: bool = False,
 ) -> dict[str, Any]:
+    """The RFQ as its buyer and admins see it; ``for_supplier``: as a supplier's members
+    see it, without how many competitors quoted (only whether every place is taken)."""
     now = now or utcnow()
     return {
         "id": rfq.id,
@@ -48,7 +53,8 @@ def rfq_view(
         "quote_deadline": rfq.quote_deadline,
         "description": rfq.description,
         "status": rfq.effective_status(now).value,
-        "quotation_count": rfq.quotation_count,
+        "quotation_count": None if for_supplier else rfq.quotation_count,
+        "quotations_full": rfq.quotation_count >= current_app.config["RFQ_MAX_QUOTATIONS"],
         "matched_supplier_count": rfq.matched_supplier_count,
         "created_at": rfq.created_at,
         "updated_at": rfq.updated_at,

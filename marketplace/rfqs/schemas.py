@@ -212,7 +212,16 @@ class RFQSchema(Schema):
     quote_deadline = fields.AwareDateTime()
     description = fields.String()
     status = fields.String(metadata={"enum": [s.value for s in RFQStatus]})
-    quotation_count = fields.Integer()
+    quotation_count = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Quotations received: for the buyer who posted the RFQ and "
+            "admins; null for suppliers, who see only `quotations_full`."
+        },
+    )
+    quotations_full = fields.Boolean(
+        metadata={"description": "Every quotation place (RFQ_MAX_QUOTATIONS) is taken."}
+    )
     matched_supplier_count = fields.Integer()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()

@@ -49,7 +49,12 @@ def test_b_sees_only_its_own_quotation_in_the_api(market, login_as):
     assert client.get(f"/api/v1/quotations/{qa.id}").status_code == 404
     assert client.get(f"/api/v1/quotations/{qa.id}/revisions").status_code == 404
     detail = client.get(f"/api/v1/rfqs/{rfq.id}")
-    assert detail.json["quotation_count"] == 2  # the count is fine, the offers are not
+    # How many competitors quoted is the buyer's to know; B sees only whether places are left.
+    assert (detail.json["quotation_count"], detail.json["quotations_full"]) == (None, False)
+    listed_rfqs = client.get("/api/v1/rfqs").json["items"]
+    assert [(r["quotation_count"], r["quotations_full"]) for r in listed_rfqs] == [(None, False)]
+    buyer_view = login_as(market["buyer"]).get(f"/api/v1/rfqs/{rfq.id}").json
+    assert (buyer_view["quotation_count"], buyer_view["quotations_full"]) == (2, False)
     assert detail.json["my_quotation"]["id"] == qb.id
     for response in (listed, detail, client.get("/api/v1/rfqs"), client.get("/api/v1/quotations")):
         assert not leaks(response.get_data(as_text=True))
@@ -63,6 +68,7 @@ def test_b_sees_nothing_of_a_on_its_pages(market, login_as):
         assert response.status_code == 200
         assert not leaks(response.get_data(as_text=True)), path
         assert "1.11" in response.get_data(as_text=True) or path == "/dashboard/rfqs"
+        assert "2 of 10" not in response.get_data(as_text=True)
 
 
 def test_e_mails_to_b_never_carry_a_quotation_of_a(market, login_as):

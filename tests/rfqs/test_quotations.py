@@ -24,6 +24,8 @@ from marketplace.suppliers.models import SupplierStatus
 from tests.factories import BuyerFactory, SupplierStaffFactory
 from tests.rfqs.support import count, post_rfq, quote, quote_payload, supplier_with_catalog
 
+HTML = {"Accept": "text/html"}
+
 
 @pytest.fixture
 def buyer():
@@ -152,6 +154,11 @@ def test_the_eleventh_supplier_is_refused_but_the_ten_may_revise(buyer, login_as
         "This RFQ already has 10 quotations; it takes no more suppliers."
     )
     assert rows() == (10, 10)
+    # The eleventh sees that every place is taken, not how many competitors quoted.
+    seen = login_as(companies[10][1]).get(f"/api/v1/rfqs/{rfq.id}")
+    assert (seen.json["quotation_count"], seen.json["quotations_full"]) == (None, True)
+    page = login_as(companies[10][1]).get(f"/dashboard/rfqs/{rfq.id}", headers=HTML)
+    assert "All 10 quotation places are taken" in page.get_data(as_text=True)
 
     revision = login_as(companies[3][1]).post(url(rfq), json=quote_payload(unit_price="0.88"))
     assert revision.status_code == 200
