@@ -7,6 +7,7 @@ import io
 import os
 import re
 import struct
+import warnings
 import zlib
 
 import pytest
@@ -321,11 +322,24 @@ def test_decompression_bomb_is_refused_without_decoding(
         assert response.status_code == 201, response.json
 
 
-def test_bomb_guard_leaves_pillow_global_limit_alone(client, product):
-    limit = Image.MAX_IMAGE_PIXELS
-    upload(client, product, one_colour_png(20000, 20000))
-    upload(client, product, image_bytes("PNG"))
-    assert limit == Image.MAX_IMAGE_PIXELS
+def test_the_bomb_guard_changes_nothing_process_wide(client, product, monkeypatch):
+    """Uploads decode in several threads at once: while one decodes, another must not
+    find Pillow's limit or the warning filters changed under it (they were set and put
+    back around each decode, so a thread could decode under another's settings, and the
+    last one to finish could leave the process with the wrong limit)."""
+    limit, filters = Image.MAX_IMAGE_PIXELS, list(warnings.filters)
+    seen = []
+    original_open = Image.open
+
+    def spying_open(*args, **kwargs):
+        seen.append((Image.MAX_IMAGE_PIXELS, list(warnings.filters)))
+        return original_open(*args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", spying_open)
+    assert upload(client, product, one_colour_png(7000, 7000)).status_code == 422
+    assert upload(client, product, image_bytes("PNG")).status_code == 201
+    assert seen and all(state == (limit, filters) for state in seen)
+    assert (Image.MAX_IMAGE_PIXELS, warnings.filters) == (limit, filters)
 
 
 @pytest.mark.parametrize("size", [5 * 1024 * 1024 + 1, 6 * 1024 * 1024])
