@@ -45,6 +45,17 @@ def image_key(filename: str) -> str:
     return f"products/{filename}"
 
 
+def product_of_image(filename: str) -> Product | None:
+    """The product a stored image file (full size or ``_thumb``) belongs to; None for a
+    name no image row has (a file on its way out, or never ours).  One index look-up."""
+    column = ProductImage.thumbnail_filename if "_thumb." in filename else ProductImage.filename
+    return db.session.scalar(
+        sa.select(Product)
+        .join(ProductImage, ProductImage.product_id == Product.id)
+        .where(column == filename)
+    )
+
+
 def _bad_image(message: str) -> ValidationFailed:
     return ValidationFailed(errors={"file": [message]})
 

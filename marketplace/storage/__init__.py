@@ -117,8 +117,10 @@ class Storage(ABC):
         """Every ``(key, size)`` under ``prefix`` (``""`` or ``"products/"``), in key order."""
 
     @abstractmethod
-    def serve(self, key: str, *, max_age: int) -> Response:
-        """A response with the object's bytes (or a redirect to them); ``KeyNotFound``."""
+    def serve(self, key: str, *, max_age: int, private: bool = False) -> Response:
+        """A response with the object's bytes (or a redirect to them); ``KeyNotFound``.
+        Cacheable by anyone for ``max_age`` seconds, or with ``private`` by no cache at
+        all (``no_store``): for files only some users may see."""
 
     @abstractmethod
     def describe(self) -> str:
@@ -145,6 +147,16 @@ class Storage(ABC):
 
         check_key(key)
         transaction.after_commit(lambda: self.delete(key))
+
+
+def mark_private(response: Response) -> Response:
+    """Keep ``response`` out of every cache (shared or the browser's)."""
+    response.cache_control.public = False
+    response.cache_control.max_age = None
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    response.expires = None
+    return response
 
 
 def storage_from_config(config) -> Storage:

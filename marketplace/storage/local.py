@@ -18,6 +18,7 @@ from marketplace.storage import (
     StoredObject,
     check_key,
     check_prefix,
+    mark_private,
 )
 
 
@@ -99,12 +100,15 @@ class LocalStorage(Storage):
                     found.append((key, os.path.getsize(os.path.join(directory, name))))
         yield from sorted(found)
 
-    def serve(self, key: str, *, max_age: int) -> Response:
+    def serve(self, key: str, *, max_age: int, private: bool = False) -> Response:
         path = self.path(key)
         if not os.path.isfile(path):
             raise KeyNotFound(key)
         # send_file: ETag, Last-Modified, 304 on a conditional request, byte ranges.
-        return send_file(path, mimetype=content_type_of(key), max_age=max_age, conditional=True)
+        response = send_file(
+            path, mimetype=content_type_of(key), max_age=0 if private else max_age, conditional=True
+        )
+        return mark_private(response) if private else response
 
 
 def _is_key(key: str) -> bool:

@@ -24,6 +24,7 @@ from marketplace.storage import (
     StoredObject,
     check_key,
     check_prefix,
+    mark_private,
 )
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -151,23 +152,29 @@ class S3Storage(Storage):
             for item in page.get("Contents", ()):
                 yield item["Key"][len(self.prefix) :], item["Size"]
 
-    def presigned_url(self, key: str, *, expires_in: int, max_age: int | None = None) -> str:
+    def presigned_url(
+        self, key: str, *, expires_in: int, max_age: int | None = None, private: bool = False
+    ) -> str:
         params = {"Bucket": self.bucket, "Key": self.object_key(key)}
-        if max_age is not None:
+        if private:
+            params["ResponseCacheControl"] = "private, no-store"
+        elif max_age is not None:
             params["ResponseCacheControl"] = f"public, max-age={max_age}"
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
-    def serve(self, key: str, *, max_age: int) -> Response:
+    def serve(self, key: str, *, max_age: int, private: bool = False) -> Response:
         config = current_app.config
         if config.get("STORAGE_SERVE") == "redirect":
-            return self._redirect(key, int(config["STORAGE_PRESIGN_SECONDS"]), max_age)
-        return self._stream(key, max_age)
+            seconds = int(config["STORAGE_PRESIGN_SECONDS"])
+            return self._redirect(key, seconds, max_age, private)
+        response = self._stream(key, max_age)
+        return mark_private(response) if private else response
 
-    def _redirect(self, key: str, seconds: int, max_age: int) -> Response:
+    def _redirect(self, key: str, seconds: int, max_age: int, private: bool) -> Response:
         # Checked first: an unknown key is a 404 here, not a link to an S3 error page.
         if not self.exists(key):
             raise KeyNotFound(key)
-        url = self.presigned_url(key, expires_in=seconds, max_age=max_age)
+        url = self.presigned_url(key, expires_in=seconds, max_age=max_age, private=private)
         response = cast(Response, redirect(url, code=302))  # the app's response_class
         # The browser may reuse the redirect, never past the link's expiry.
         response.cache_control.private = True

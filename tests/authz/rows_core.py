@@ -51,9 +51,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("GET", "/api/v1/openapi.json"): Route(everyone(200)),
     ("GET", "/media/products/<filename>"): Route(
-        # Served by its unguessable server-made name to whoever has it (a reverse proxy
-        # may serve UPLOAD_DIR directly), even while the product is a draft.
-        everyone(200),
+        # A draft's photo, like the draft: its company's members and admins only (a
+        # published product's photos are everyone's: tests/storage/test_media.py).
+        everyone(404) | dict.fromkeys((*MEMBERS_OF_A, "admin"), 200),
         path=lambda w: f"/media/products/{w.image_a.filename}",
     ),
     # Account pages: signed-in visitors are sent home from the forms ------------------

@@ -14,6 +14,7 @@ import pytest
 from flask import current_app
 from PIL import Image, ImageFile, PngImagePlugin
 
+from marketplace import transaction
 from marketplace.catalog import services
 from marketplace.catalog.models import ProductImage, ProductStatus
 from marketplace.extensions import db
@@ -131,8 +132,11 @@ def test_upload_is_served_with_its_type_and_nosniff(client, product, fmt):
 
 
 def test_anyone_may_fetch_the_photo_of_a_published_product(client, api, owner):
-    product = make_product(owner.supplier, ProductStatus.PUBLISHED)
+    product = make_product(owner.supplier, ProductStatus.DRAFT)
     url = upload(client, product, image_bytes("PNG")).json["url"]
+    assert fetch(api, url)[0].status_code == 404  # a draft's photo is its team's
+    product.status = ProductStatus.PUBLISHED
+    transaction.commit()
     served, _ = fetch(api, url)
     assert served.status_code == 200
 
