@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from marketplace.catalog.models import ProductStatus
+from marketplace.catalog.models import Product, ProductStatus
 from marketplace.extensions import db
 from marketplace.moderation.checks import term_pattern
 from marketplace.moderation.models import ProductCheck, ProhibitedTerm
+from marketplace.notifications.models import Notification
 from tests.catalog.support import make_product
 from tests.factories import SupplierFactory
 from tests.moderation.conftest import audit_rows
@@ -177,6 +178,21 @@ def test_prices_and_moqs_far_from_the_category_median_are_flagged(
     assert [f["code"] for f in flags] == (["price_outlier"] if flagged else [])
 
 
+@pytest.mark.parametrize("values", [[5], [1, 2], [3, 1, 2], [4, 4, 1, 9], [7, 1, 7, 2, 8, 8]])
+def test_a_median_leaves_the_products_own_value_out(values):
+    import statistics
+    from decimal import Decimal
+
+    from marketplace.moderation.checks import _Sample
+
+    sample = _Sample((n, Decimal(v)) for n, v in enumerate(values, start=1))
+    assert sample.median_without(None) == (statistics.median(map(Decimal, values)), len(values))
+    for own in range(1, len(values) + 1):
+        others = [Decimal(v) for n, v in enumerate(values, start=1) if n != own]
+        expected = statistics.median(others) if others else Decimal(0)
+        assert sample.median_without(own) == (expected, len(others))
+
+
 def test_no_price_judgement_without_enough_products_or_in_another_currency(
     owner_api, admin_api, supplier
 ):
@@ -202,3 +218,168 @@ def test_flags_shown_for_a_product_sent_back_to_review_by_an_import(owner_api, a
     assert response.status_code == 201, response.json
     assert [f["code"] for f in flags_of(admin_api, product)] == ["prohibited_term"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProductCheck)) == 1
+
+
+# Changes to a published product -----------------------------------------------------
+# Prices, MOQ, colours and the port need no admin's review, but the automatic checks
+# look at every change: a hit sends the product back to review, out of public sight.
+
+
+def public_ids(api, **params) -> list[int]:
+    response = api.get("/api/v1/products", query_string={"limit": 100, **params})
+    assert response.status_code == 200, response.json
+    return [item["id"] for item in response.json["items"]]
+
+
+def assert_sent_back(api, owner_api, admin_api, product, code: str, words: str):
+    """Out of the catalog and search, in the queue with the flag, one audit row, and the
+    supplier is told why (on the product and by a notification)."""
+    db.session.expire_all()
+    assert product.status == S.PENDING_REVIEW
+    assert api.get(f"/api/v1/products/{product.id}").status_code == 404
+    assert product.id not in public_ids(api)
+    assert product.id not in public_ids(api, sort="price_asc", quantity=1000)
+    queue = admin_api.get("/api/v1/admin/products?status=pending_review").json["items"]
+    (item,) = [i for i in queue if i["id"] == product.id]
+    assert code in [f["code"] for f in item["flags"]]
+    (row,) = audit_rows("product.flagged_after_change")
+    assert (row.target_id, row.before_status, row.after_status) == (
+        product.id,
+        "published",
+        "pending_review",
+    )
+    assert words in row.reason
+    seen = owner_api.get(f"/api/v1/products/{product.id}").json
+    assert seen["status"] == "pending_review"
+    assert words in seen["rejection_reason"]
+    told = db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "product.sent_back_to_review")
+    ).all()
+    assert told and all(words in n.body for n in told)
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "words"),
+    [
+        (tiers(1000, "0.0001"), "price_outlier", "USD 0.0001"),
+        ({"price_tiers": [{"min_qty": 1000, "unit_price": "0.0001"}]}, "price_outlier", "0.0001"),
+        (tiers(100_000, "1.00"), "price_outlier", "MOQ of 100,000"),
+        (
+            {"colors": ["white", "Nike Air style"]},
+            "prohibited_term",
+            '"Nike" appears in the colors',
+        ),
+        ({"port_of_loading": "Xiamen (Adidas bonded)"}, "prohibited_term", "Adidas"),
+    ],
+    ids=["price and tiers", "price alone", "moq", "colour", "port"],
+)
+def test_a_flagged_change_sends_a_published_product_back_to_review(
+    api, owner_api, admin_api, supplier, change, code, words
+):
+    published_peers(5)
+    product = make_product(supplier, S.PUBLISHED, sku="LIVE", **tiers(1000, "1.10"))
+    assert product.id in public_ids(api, sort="price_asc", quantity=1000)
+
+    response = owner_api.patch(f"/api/v1/products/{product.id}", json=change)
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "pending_review"
+    assert_sent_back(api, owner_api, admin_api, product, code, words)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        tiers(1000, "1.15"),
+        {"colors": ["white", "navy"]},
+        {"port_of_loading": "Ningbo"},
+        {"lead_time_days": 20},
+    ],
+    ids=["price", "colour", "port", "lead time"],
+)
+def test_a_clean_change_keeps_a_published_product_published(
+    api, owner_api, admin_api, supplier, change
+):
+    published_peers(5)
+    product = make_product(supplier, S.PUBLISHED, sku="LIVE", **tiers(1000, "1.10"))
+
+    response = owner_api.patch(f"/api/v1/products/{product.id}", json=change)
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "published"
+    assert api.get(f"/api/v1/products/{product.id}").status_code == 200
+    assert product.id in public_ids(api)
+    assert audit_rows("product.flagged_after_change") == []
+
+
+def test_approving_a_flagged_change_publishes_it_again(api, owner_api, admin_api, supplier):
+    """The admins decide: an approved change stays published (the checks do not flag the
+    same change twice: only a further change is checked again)."""
+    published_peers(5)
+    product = make_product(supplier, S.PUBLISHED, sku="LIVE")
+    owner_api.patch(f"/api/v1/products/{product.id}", json={"colors": ["Puma red"]})
+    assert admin_api.post(f"/api/v1/admin/products/{product.id}/approve").status_code == 200
+    assert product.id in public_ids(api)
+    seen = owner_api.get(f"/api/v1/products/{product.id}").json
+    assert (seen["status"], seen["rejection_reason"]) == ("published", None)
+
+    response = owner_api.patch(f"/api/v1/products/{product.id}", json={"lead_time_days": 21})
+    assert response.json["status"] == "published"
+
+
+def test_the_suppliers_edit_page_sends_a_flagged_change_back_to_review(
+    api, owner, owner_api, admin_api, supplier, client
+):
+    from tests.catalog.test_supplier_pages import csrf_from, page_login, product_form
+
+    published_peers(5)
+    page_login(client, owner)
+    token = csrf_from(client.get("/dashboard/products/new").text)
+    assert client.post("/dashboard/products/new", data=product_form(token)).status_code == 302
+    product = db.session.scalar(sa.select(Product).where(Product.sku == "PG-EVA-01"))
+    submit(owner_api, product)
+    assert admin_api.post(f"/api/v1/admin/products/{product.id}/approve").status_code == 200
+    audit_rows()  # the approval's row
+
+    page = client.get(f"/dashboard/products/{product.id}")
+    changed = product_form(csrf_from(page.text), colors="black, Nike Air style")
+    response = client.post(f"/dashboard/products/{product.id}", data=changed)
+
+    assert response.status_code == 302
+    assert_sent_back(api, owner_api, admin_api, product, "prohibited_term", "Nike")
+    shown = client.get(f"/dashboard/products/{product.id}").text
+    assert "Nike" in shown and "pending review" in shown
+
+
+def import_csv(owner_api, rows: list[str]):
+    import io
+
+    csv = "sku,name,category,moq,currency,price_tiers,colors\n" + "\n".join(rows) + "\n"
+    return owner_api.post(
+        "/api/v1/catalog/import",
+        data={"file": (io.BytesIO(csv.encode()), "catalog.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_import_sends_flagged_published_products_back_to_review(
+    api, owner_api, admin_api, supplier
+):
+    published_peers(5)
+    name = "Women's EVA bathroom slippers, anti-slip"
+    cheap = make_product(supplier, S.PUBLISHED, sku="IMP-CHEAP", name=name)
+    clean = make_product(supplier, S.PUBLISHED, sku="IMP-CLEAN", name=name + " II")
+
+    response = import_csv(
+        owner_api,
+        [
+            f'IMP-CHEAP,"{name}",eva-slippers,1000,USD,1000:0.0001,white',
+            f'IMP-CLEAN,"{name} II",eva-slippers,1000,USD,1000:1.15,white',
+        ],
+    )
+
+    assert response.status_code == 201, response.json
+    assert_sent_back(api, owner_api, admin_api, cheap, "price_outlier", "0.0001")
+    db.session.expire_all()
+    assert clean.status == S.PUBLISHED
+    assert clean.id in public_ids(api)
