@@ -6,9 +6,10 @@ replaced at every submission) and shown to the admins in the review queue, who d
 A change of a published product that trips the prohibited-term or the price check sends
 it back to that queue.
 
-- ``prohibited_term``: a term of the admins' list (brand names, mostly) appears as a
-  whole word, case-insensitively, in the name, description, materials, colours or port
-  of loading;
+- ``prohibited_term``: a term of the admins' list (brand names, mostly) appears in the
+  name, description, materials, colours or port of loading: as whole words, whatever the
+  case, diacritics, spacing, punctuation, invisible characters, fullwidth or look-alike
+  letters (``termmatch``);
 - ``near_duplicate``: another product of the same supplier has a name at least
   ``NEAR_DUPLICATE_SIMILARITY`` similar (normalised names, ``difflib``);
 - ``price_outlier``: the price at the MOQ, or the MOQ itself, is more than
@@ -25,7 +26,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from difflib import SequenceMatcher
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +36,7 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.fields import format_money
 from marketplace.moderation.models import ProductCheck, ProhibitedTerm
+from marketplace.moderation.termmatch import term_matcher
 from marketplace.suppliers.models import Supplier, SupplierStatus
 
 Flag = dict[str, str]
@@ -54,14 +55,6 @@ def normalise_name(name: str) -> str:
     """A product name reduced to its words: NFKC, case-folded, punctuation dropped."""
     text = unicodedata.normalize("NFKC", name).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
-
-
-@lru_cache(maxsize=512)
-def term_pattern(term: str) -> re.Pattern[str]:
-    """The whole-word, case-insensitive pattern of a term; its words may be separated by
-    any run of spaces, hyphens or underscores ("Hello-Kitty", "under  armour")."""
-    words = [re.escape(word) for word in term.split()]
-    return re.compile(r"(?<!\w)" + r"[\s_-]+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
 # The product's free texts the prohibited terms are looked for in: field -> (what the flag
@@ -88,11 +81,11 @@ def prohibited_term_flags(
     if terms is None:
         terms = load_terms()
     chosen = TERM_FIELDS if only is None else {f: TERM_FIELDS[f] for f in only if f in TERM_FIELDS}
-    fields = {label: text(product) for label, text in chosen.values()}
+    matcher = term_matcher(tuple(terms))
+    found = {label: set(matcher.find(text(product))) for label, text in chosen.values()}
     flags = []
-    for term in terms:
-        pattern = term_pattern(term)
-        where = [field for field, text in fields.items() if pattern.search(text)]
+    for term, _key in matcher.terms:
+        where = [field for field, terms_there in found.items() if term in terms_there]
         if where:
             flags.append(
                 {

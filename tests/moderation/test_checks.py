@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 import sqlalchemy as sa
 
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.extensions import db
-from marketplace.moderation.checks import term_pattern
 from marketplace.moderation.models import ProductCheck, ProhibitedTerm
+from marketplace.moderation.termmatch import TermMatcher, fold
 from marketplace.notifications.models import Notification
 from tests.catalog.support import make_product
 from tests.factories import SupplierFactory
@@ -49,7 +51,144 @@ def flags_of(admin_api, product) -> list[dict]:
     ],
 )
 def test_terms_match_whole_words_case_insensitively(text, term, hit):
-    assert bool(term_pattern(term).search(text)) is hit
+    assert (TermMatcher([term]).find(text) == [term]) is hit
+
+
+# Disguises: each hides the term from a plain whole-word, case-insensitive search.
+EVASIONS = [
+    ("Nike", "\uff2e\uff49\uff4b\uff45 style slides"),  # fullwidth
+    ("Nike", "\U0001d40d\U0001d422\U0001d424\U0001d41e slides"),  # mathematical bold
+    ("Nike", "Ni\u200bke slides"),  # zero-width space
+    ("Nike", "N\u200di\u200ck\u2060e\ufeff slides"),  # joiners, word joiner, BOM
+    ("Nike", "Ni\u00adke slides"),  # soft hyphen
+    ("Nike", "N\u0456ke slides"),  # Cyrillic small i
+    ("Nike", "\u039d\u0399\u039a\u0395 slides"),  # Greek capitals
+    ("Nike", "N\u0406K\u0415 slides"),  # Cyrillic capitals I and E
+    ("Nike", "N\u0131ke slides"),  # dotless i
+    ("Nike", "Ni\u0301ke\u0308 slides"),  # combining marks
+    ("Nike", "N i k e slides"),
+    ("Nike", "N.I.K.E. slides"),
+    ("Nike", "NIKE\u540c\u6b3e\u62d6\u978b"),  # NIKE + Chinese "same style slippers"
+    ("Nike", "Nike2024 slides"),
+    ("Crocs", "Cr\u043ecs clogs"),  # Cyrillic o
+    ("Hermès", "Hermes orange sandals"),
+    ("Hermès", "HERMES"),
+    ("Pokémon", "Pokemon print slippers"),
+    ("Air Jordan", "AirJordan 1 slides"),
+    ("Air Jordan", "Air-Jordan slides"),
+    ("Air Jordan", "A i r Jordan slides"),
+    ("Air Jordan", "air_jordan"),
+    ("Dr. Martens", "Dr Martens style"),
+    ("Dr. Martens", "DrMartens style"),
+    ("Dr. Martens", "dr.martens"),
+    ("Under Armour", "UnderArmour slides"),
+    ("UGG", "U.G.G. boots"),
+    ("UGG", "UGG5854 slippers"),
+    ("\u8010\u514b", "\u8010\u514b\u540c\u6b3e\u62d6\u978b"),  # a Chinese term in Chinese
+]
+
+
+@pytest.mark.parametrize(("term", "text"), EVASIONS)
+def test_disguised_terms_are_found(term, text):
+    assert TermMatcher([term]).find(text) == [term]
+
+
+@pytest.mark.parametrize(
+    ("term", "text"),
+    [
+        ("Vans", "canvas upper"),
+        ("Vans", "caravans and campers"),
+        ("Vans", "Vansville hotel"),
+        ("Asics", "basics collection"),
+        ("Fila", "filament-knit upper"),
+        ("UGG", "snuggle fleece"),
+        ("Marvel", "marvellous grip"),
+        ("Converse", "conversely"),
+        ("Dior", "diorama box"),
+        ("Chanel", "channel-quilted strap"),
+        ("Crocs", "crocodile-pattern strap"),
+        ("New Balance", "a new balanced footbed"),
+        ("Hey Dude", "hey dudes"),
+        ("Nike", "Nikex slides"),
+        ("Puma", "Pumpkin print"),
+    ],
+)
+def test_a_term_inside_a_longer_word_is_no_hit(term, text):
+    assert TermMatcher([term]).find(text) == []
+
+
+# Ordinary slipper listings, in English and Chinese: no term of the seeded list is found.
+ORDINARY_TEXTS = [
+    "Women's canvas slip-on slippers, basics collection, snuggly fleece lining.",
+    "Pumpkin print plush slippers for autumn; soft filament-knit upper.",
+    "Caravan and camping slides: quick-drying EVA, marvellous grip on wet decks.",
+    "Conversely, our PU sole is heavier but lasts longer. Diorama gift box included.",
+    "A new balanced footbed with arch support; hey, dudes and ladies: sizes 36-45.",
+    "Hotel slippers for the Vansville Inn, white terry cloth, 5 mm sole, channel stitching.",
+    "Crocodile-pattern strap, timber-look cork footbed, anti-slip TPR outsole.",
+    "Colours: black, navy, khaki, rose pink. Port of loading: Xiamen. FOB, EXW.",
+    "男士夏季防滑拖鞋，EVA材质，浴室居家凉拖，颜色：黑色、白色、灰色。",  # noqa: RUF001 (Chinese punctuation)
+    "女款毛绒棉拖鞋 秋冬保暖 PU 底 36-41码 起订量1000双",
+    "厦门港装运，FOB价格，支持定制logo和包装，交期30天。",  # noqa: RUF001 (Chinese punctuation)
+    "帆布一脚蹬休闲鞋，橡胶大底，经典基础款，男女同款。",  # noqa: RUF001 (Chinese punctuation)
+    "酒店一次性拖鞋，无纺布，白色，独立包装，可印酒店标志。",  # noqa: RUF001 (Chinese punctuation)
+]
+
+
+def test_ordinary_slipper_texts_hit_no_seeded_term():
+    terms = list(db.session.scalars(sa.select(ProhibitedTerm.term)))
+    assert len(terms) >= 30
+    matcher = TermMatcher(terms)
+    assert {text: matcher.find(text) for text in ORDINARY_TEXTS} == {
+        text: [] for text in ORDINARY_TEXTS
+    }
+
+
+def test_the_look_alike_table_maps_other_scripts_to_plain_latin():
+    from marketplace.moderation.confusables import LOOKALIKES
+
+    chars = "".join(LOOKALIKES.values())
+    assert len(chars) == len(set(chars)) > 500  # each look-alike has one reading
+    for latin, lookalikes in LOOKALIKES.items():
+        assert latin.isascii() and latin.isalnum() and latin == latin.lower()
+        for char in lookalikes:
+            assert not char.isascii()
+            assert unicodedata.normalize("NFKD", char) == char  # NFKD does the rest
+            assert fold(char) == latin, (hex(ord(char)), latin)
+
+
+@pytest.mark.parametrize(
+    ("name", "term"),
+    [
+        ("\uff2e\uff49\uff4b\uff45 style EVA slides", "Nike"),
+        ("Ni\u200bke style EVA slides", "Nike"),
+        ("N\u0456ke style EVA slides", "Nike"),
+        ("Ad\u00adidas look EVA slides", "Adidas"),
+        ("Hermes orange EVA sandals", "Hermès"),
+        ("AirJordan 1 style slides", "Air Jordan"),
+        ("Dr Martens style clogs", "Dr. Martens"),
+        ("Pokemon print plush slippers", "Pokémon"),
+    ],
+)
+def test_a_submitted_product_with_a_disguised_term_is_flagged(
+    owner_api, admin_api, supplier, name, term
+):
+    product = make_product(supplier, name=name)
+    submit(owner_api, product)
+    (flag,) = flags_of(admin_api, product)
+    assert flag["code"] == "prohibited_term"
+    assert f'"{term}" appears in the name' in flag["reason"]
+
+
+def test_ordinary_products_are_not_flagged(owner_api, admin_api, supplier):
+    products = [
+        make_product(supplier, sku=f"PLAIN-{n}", name=text, description=text, colors=[text[:40]])
+        for n, text in enumerate(ORDINARY_TEXTS)
+    ]
+    for product in products:
+        submit(owner_api, product)
+    codes = {p.id: [f["code"] for f in flags_of(admin_api, p)] for p in products}
+    assert codes == {p.id: [] for p in products}
 
 
 def test_the_seeded_list_holds_the_footwear_brands(admin_api):
