@@ -71,14 +71,16 @@ def register_receivers() -> None:
     lower one announces, a higher one does, connected here. (blinker signals are global;
     connecting the same receiver again, for each app, changes nothing.)"""
     from marketplace.accounts.signals import supplier_registered
-    from marketplace.catalog.signals import product_entered_review
+    from marketplace.catalog.signals import product_entered_review, published_products_changed
     from marketplace.inquiries.signals import response_metrics_changed
     from marketplace.moderation.checks import check_product
+    from marketplace.moderation.rechecks import recheck_published
     from marketplace.rfqs.tasks import queue_metrics_refresh
     from marketplace.suppliers.services import create_owner_company
 
     supplier_registered.connect(create_owner_company)
     product_entered_review.connect(check_product)
+    published_products_changed.connect(recheck_published)
     response_metrics_changed.connect(queue_metrics_refresh)
 
 

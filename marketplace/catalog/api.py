@@ -82,7 +82,9 @@ def get_product(product_id):
 @blp.doc(security=LOGGED_IN)
 def update_product(data, product_id):
     """Edit a product. A rejected product returns to draft; a published one goes back to
-    review when its name, description, category, materials or images change."""
+    review when its name, description, category, materials or images change, or when the
+    automatic checks flag another change (a price or MOQ far from the category's median, a
+    prohibited term in the colours or port): `rejection_reason` then says why."""
     product = services.get_product_for_member(product_id, current_user)
     services.update_product(product, data)
     return product

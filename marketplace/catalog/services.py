@@ -2,7 +2,8 @@
 
 States (shared docs/api-contract.md): draft -> pending_review (supplier submits) ->
 published | rejected (admin); rejected -> draft on edit; published -> pending_review
-when a reviewed field changes; suspended (admin only lifts it); archived (supplier).
+when a reviewed field changes, or when moderation's automatic checks flag another change
+(``recheck_published``); suspended (admin only lifts it); archived (supplier).
 Every move not listed is a Conflict (409).
 """
 
@@ -24,7 +25,7 @@ from marketplace.catalog.models import (
     product_materials,
 )
 from marketplace.catalog.rules import product_rule_errors
-from marketplace.catalog.signals import product_entered_review
+from marketplace.catalog.signals import product_entered_review, published_products_changed
 from marketplace.catalog.sizes import eu_sizes
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, NotFound, ValidationFailed
@@ -53,6 +54,8 @@ SIMPLE_FIELDS = (
     "hs_code",
     "monthly_capacity_pairs",
 )
+
+REASON_MAX = 1000  # Product.rejection_reason
 
 EDITABLE_STATES = {
     ProductStatus.DRAFT,
@@ -341,10 +344,12 @@ def create_product(supplier: Supplier, data: Mapping[str, Any]) -> Product:
 def update_product(product: Product, data: Mapping[str, Any]) -> Product:
     """Edit a product and move it through the state machine as the contract says."""
     before = product.status
-    edit_product(product, data)
+    changed = edit_product(product, data)
     db.session.flush()
     if before != product.status == ProductStatus.PENDING_REVIEW:
         _run_moderation_checks(product)  # back to review: flag it afresh
+    elif changed and product.status == ProductStatus.PUBLISHED:
+        recheck_published(product.supplier, [(product, changed)])
     return product
 
 
@@ -538,6 +543,25 @@ def _run_moderation_checks(product: Product) -> None:
     """Flag (never refuse) a product entering the review queue: marketplace.moderation
     receives the signal."""
     product_entered_review.send(product)
+
+
+def recheck_published(supplier: Supplier, changes: Sequence[tuple[Product, set[str]]]) -> None:
+    """Published products of ``supplier`` changed (flushed) and are still published: the
+    automatic checks look at each change (marketplace.moderation receives the signal) and
+    send a product that trips one back to review (``send_back_to_review``)."""
+    if changes:
+        published_products_changed.send(supplier, changes=list(changes))
+
+
+def send_back_to_review(product: Product, reason: str) -> Product:
+    """published -> pending_review after a change the automatic checks flagged: out of the
+    public catalog and search until an admin approves it; ``reason`` is what the supplier
+    is shown (approval clears it, a rejection replaces it)."""
+    _move(product, {ProductStatus.PUBLISHED}, ProductStatus.PENDING_REVIEW, "sent back to review")
+    product.submitted_at = utcnow()
+    product.rejection_reason = reason[:REASON_MAX]
+    db.session.flush()
+    return product
 
 
 def archive_product(product: Product) -> Product:

@@ -16,3 +16,12 @@ product_entered_review = _signals.signal(
     submitted, or sent back to review by an edit. Moderation flags it (never refuses it):
     ``marketplace.moderation.checks.check_product``.""",
 )
+
+published_products_changed = _signals.signal(
+    "published-products-changed",
+    doc="""Published products were changed and stay published (sender: their ``Supplier``;
+    ``changes``: ``[(product, changed field names), ...]``, flushed): prices, MOQ, colours or
+    the port need no admin's review, but moderation checks each change again and sends a
+    product that trips a check back to review:
+    ``marketplace.moderation.rechecks.recheck_published``.""",
+)

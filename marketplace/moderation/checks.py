@@ -1,10 +1,15 @@
-"""Automatic checks run when a product is submitted for review.
+"""Automatic checks run when a product is submitted for review, and on every change of a
+published product (``marketplace.moderation.rechecks``).
 
 They flag, never reject: the flags are stored with the product (``ProductCheck``,
 replaced at every submission) and shown to the admins in the review queue, who decide.
+A change of a published product that trips the prohibited-term or the price check sends
+it back to that queue.
 
-- ``prohibited_term``: a term of the admins' list (brand names, mostly) appears as a
-  whole word, case-insensitively, in the name, description or materials;
+- ``prohibited_term``: a term of the admins' list (brand names, mostly) appears in the
+  name, description, materials, colours or port of loading: as whole words, whatever the
+  case, diacritics, spacing, punctuation, invisible characters, fullwidth or look-alike
+  letters (``termmatch``);
 - ``near_duplicate``: another product of the same supplier has a name at least
   ``NEAR_DUPLICATE_SIMILARITY`` similar (normalised names, ``difflib``);
 - ``price_outlier``: the price at the MOQ, or the MOQ itself, is more than
@@ -15,13 +20,12 @@ replaced at every submission) and shown to the admins in the review queue, who d
 
 from __future__ import annotations
 
+import bisect
 import re
-import statistics
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from difflib import SequenceMatcher
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +36,7 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.fields import format_money
 from marketplace.moderation.models import ProductCheck, ProhibitedTerm
+from marketplace.moderation.termmatch import term_matcher
 from marketplace.suppliers.models import Supplier, SupplierStatus
 
 Flag = dict[str, str]
@@ -52,26 +57,35 @@ def normalise_name(name: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
-@lru_cache(maxsize=512)
-def term_pattern(term: str) -> re.Pattern[str]:
-    """The whole-word, case-insensitive pattern of a term; its words may be separated by
-    any run of spaces, hyphens or underscores ("Hello-Kitty", "under  armour")."""
-    words = [re.escape(word) for word in term.split()]
-    return re.compile(r"(?<!\w)" + r"[\s_-]+".join(words) + r"(?!\w)", re.IGNORECASE)
+# The product's free texts the prohibited terms are looked for in: field -> (what the flag
+# calls it, its text).
+TERM_FIELDS: dict[str, tuple[str, Callable[[Product], str]]] = {
+    "name": ("name", lambda p: p.name or ""),
+    "description": ("description", lambda p: p.description or ""),
+    "materials": ("materials", lambda p: " ".join(m.name for m in p.materials)),
+    "colors": ("colors", lambda p: " ; ".join(c for c in p.colors or [] if isinstance(c, str))),
+    "port_of_loading": ("port of loading", lambda p: p.port_of_loading or ""),
+}
+# A change of one of these can make the price at the MOQ or the MOQ an outlier.
+PRICE_FIELDS = frozenset({"moq", "price_tiers", "currency", "category"})
 
 
-def prohibited_term_flags(product: Product, terms: Iterable[str] | None = None) -> list[Flag]:
+def load_terms() -> list[str]:
+    return list(db.session.scalars(sa.select(ProhibitedTerm.term).order_by(ProhibitedTerm.term)))
+
+
+def prohibited_term_flags(
+    product: Product, terms: Iterable[str] | None = None, *, only: Iterable[str] | None = None
+) -> list[Flag]:
+    """The terms found in the product's texts (``only``: in these fields of TERM_FIELDS)."""
     if terms is None:
-        terms = db.session.scalars(sa.select(ProhibitedTerm.term).order_by(ProhibitedTerm.term))
-    fields = {
-        "name": product.name or "",
-        "description": product.description or "",
-        "materials": " ".join(m.name for m in product.materials),
-    }
+        terms = load_terms()
+    chosen = TERM_FIELDS if only is None else {f: TERM_FIELDS[f] for f in only if f in TERM_FIELDS}
+    matcher = term_matcher(tuple(terms))
+    found = {label: set(matcher.find(text(product))) for label, text in chosen.values()}
     flags = []
-    for term in terms:
-        pattern = term_pattern(term)
-        where = [field for field, text in fields.items() if pattern.search(text)]
+    for term, _key in matcher.terms:
+        where = [field for field, terms_there in found.items() if term in terms_there]
         if where:
             flags.append(
                 {
@@ -118,65 +132,105 @@ def near_duplicate_flags(product: Product) -> list[Flag]:
     ]
 
 
-def _published_peers(product: Product) -> sa.Select:
-    return (
-        sa.select(Product.id)
-        .join(Supplier, Supplier.id == Product.supplier_id)
-        .where(
-            Product.category_id == product.category_id,
-            Product.status == ProductStatus.PUBLISHED,
-            Supplier.status == SupplierStatus.ACTIVE,
-            Product.id != product.id,
-        )
+class PeerFigures:
+    """The MOQs and MOQ prices of the published products (of active suppliers) per
+    category, loaded once per category (and currency) for checking many products: a
+    product's own figures are left out of its medians."""
+
+    def __init__(self) -> None:
+        self._moqs: dict[int, _Sample] = {}
+        self._prices: dict[tuple[int, str], _Sample] = {}
+
+    def moqs(self, category_id: int) -> _Sample:
+        if category_id not in self._moqs:
+            rows = db.session.execute(
+                sa.select(Product.id, Product.moq).where(_published_in(category_id))
+            )
+            self._moqs[category_id] = _Sample((i, Decimal(moq)) for i, moq in rows)
+        return self._moqs[category_id]
+
+    def prices(self, category_id: int, currency: str) -> _Sample:
+        key = (category_id, currency)
+        if key not in self._prices:
+            rows = db.session.execute(
+                sa.select(Product.id, PriceTier.unit_price)
+                .join(PriceTier, PriceTier.product_id == Product.id)
+                .where(
+                    _published_in(category_id),
+                    Product.currency == currency,
+                    PriceTier.min_qty == Product.moq,
+                )
+            )
+            self._prices[key] = _Sample((i, Decimal(price)) for i, price in rows)
+        return self._prices[key]
+
+
+def _published_in(category_id: int) -> sa.ColumnElement[bool]:
+    active = sa.select(Supplier.id).where(Supplier.status == SupplierStatus.ACTIVE)
+    return sa.and_(
+        Product.category_id == category_id,
+        Product.status == ProductStatus.PUBLISHED,
+        Product.supplier_id.in_(active),
     )
 
 
-def price_outlier_flags(product: Product) -> list[Flag]:
+class _Sample:
+    """Values by product id, sorted once; the median without one product's value in
+    O(log n)."""
+
+    def __init__(self, rows: Iterable[tuple[int, Decimal]]) -> None:
+        self.by_id = dict(rows)
+        self.values = sorted(self.by_id.values())
+
+    def median_without(self, product_id: int | None) -> tuple[Decimal, int]:
+        """(median, number of values) of the others; the median is 0 when there are none."""
+        values, own = self.values, self.by_id.get(product_id) if product_id else None
+        count = len(values) - (own is not None)
+        if count == 0:
+            return Decimal(0), 0
+        skip = bisect.bisect_left(values, own) if own is not None else len(values)
+
+        def at(i: int) -> Decimal:
+            return values[i if i < skip else i + 1]
+
+        middle = count // 2
+        median = at(middle) if count % 2 else (at(middle - 1) + at(middle)) / 2
+        return median, count
+
+
+def price_outlier_flags(product: Product, peers: PeerFigures | None = None) -> list[Flag]:
     config = current_app.config
     factor = Decimal(str(config["PRICE_OUTLIER_FACTOR"]))
     enough = int(config["PRICE_OUTLIER_MIN_PRODUCTS"])
     category = product.category.name if product.category else "this category"
+    peers = peers or PeerFigures()
     flags = []
-    peers = _published_peers(product).subquery()
-    moqs = list(
-        db.session.scalars(sa.select(Product.moq).where(Product.id.in_(sa.select(peers.c.id))))
-    )
-    if product.moq and len(moqs) >= enough:
-        median = Decimal(statistics.median(moqs))
-        if problem := _outside(Decimal(product.moq), median, factor):
+    if product.moq and product.category_id:
+        median, count = peers.moqs(product.category_id).median_without(product.id)
+        if count >= enough and (problem := _outside(Decimal(product.moq), median, factor)):
             flags.append(
                 {
                     "code": PRICE_OUTLIER,
                     "reason": f"The MOQ of {product.moq:,} pairs is {problem} the median MOQ "
                     f"of the published {category} ({median:,.0f} pairs, "
-                    f"{len(moqs)} products).",
+                    f"{count} products).",
                 }
             )
-    if product.price_tiers and product.currency:
+    if product.price_tiers and product.currency and product.category_id:
         price = Decimal(product.price_tiers[0].unit_price)
-        prices = list(
-            db.session.scalars(
-                sa.select(PriceTier.unit_price)
-                .join(Product, Product.id == PriceTier.product_id)
-                .where(
-                    Product.id.in_(sa.select(peers.c.id)),
-                    Product.currency == product.currency,
-                    PriceTier.min_qty == Product.moq,
-                )
-            )
+        median, count = peers.prices(product.category_id, product.currency).median_without(
+            product.id
         )
-        if len(prices) >= enough:
-            median = Decimal(statistics.median(Decimal(p) for p in prices))
-            if problem := _outside(price, median, factor):
-                flags.append(
-                    {
-                        "code": PRICE_OUTLIER,
-                        "reason": f"The price at the MOQ, {product.currency} "
-                        f"{format_money(price)}, is {problem} the median of the published "
-                        f"{category} in {product.currency} "
-                        f"({format_money(median)}, {len(prices)} products).",
-                    }
-                )
+        if count >= enough and (problem := _outside(price, median, factor)):
+            flags.append(
+                {
+                    "code": PRICE_OUTLIER,
+                    "reason": f"The price at the MOQ, {product.currency} "
+                    f"{format_money(price)}, is {problem} the median of the published "
+                    f"{category} in {product.currency} "
+                    f"({format_money(median)}, {count} products).",
+                }
+            )
     return flags
 
 
@@ -196,6 +250,19 @@ def _factor(factor: Decimal) -> str:
 
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def change_flags(
+    product: Product, changed: Iterable[str], *, terms: Iterable[str], peers: PeerFigures
+) -> list[Flag]:
+    """The prohibited-term and price flags a change of a published product raises: the
+    terms in the texts that changed, the price check when a price field changed (what an
+    admin approved earlier is not flagged again by an unrelated change)."""
+    changed = set(changed)
+    flags = prohibited_term_flags(product, terms, only=changed & TERM_FIELDS.keys())
+    if changed & PRICE_FIELDS:
+        flags += price_outlier_flags(product, peers)
+    return flags
 
 
 def compute_flags(product: Product) -> list[Flag]:

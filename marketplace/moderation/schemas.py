@@ -268,7 +268,10 @@ class ProhibitedTermCreateSchema(Schema):
         required=True,
         min_length=2,
         max_length=100,
-        metadata={"description": "Matched as whole words, case-insensitively."},
+        metadata={
+            "description": "Matched as whole words, whatever the case, accents, spacing, "
+            "punctuation or look-alike letters (AirJordan and Air-Jordan for Air Jordan)."
+        },
     )
 
 

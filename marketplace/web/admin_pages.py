@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "product.reject": _l("Product rejected"),
     "product.suspend": _l("Product suspended"),
     "product.reinstate": _l("Product reinstated"),
+    "product.flagged_after_change": _l("Change flagged, product back in review"),
     "supplier.verify": _l("Supplier verified"),
     "supplier.refuse_verification": _l("Verification refused"),
     "supplier.verification_requested": _l("Verification requested"),

@@ -3,7 +3,8 @@
 All or nothing: every row is validated first, with the API's own rules
 (``ProductInputSchema`` and the catalog services), and only a file without a single
 bad row is written, inside a SAVEPOINT. Rows are upserted by SKU within the
-importing supplier; a row that changes nothing is left alone.
+importing supplier; a row that changes nothing is left alone. A published product whose
+row changes it is checked again by moderation like an edit (``services.recheck_published``).
 
 Speed (``bench/import_bench.py``): the vocabularies and the supplier's SKUs are loaded
 once, never per row; each distinct cell text of a column is parsed and validated once
@@ -28,7 +29,7 @@ from marketplace.catalog import services
 from marketplace.catalog.exporter import product_cells, unneutralise
 from marketplace.catalog.importer.reading import FileTooLarge, Table, file_error, read_table
 from marketplace.catalog.importer.rows import RowValidator
-from marketplace.catalog.models import Product
+from marketplace.catalog.models import Product, ProductStatus
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.suppliers.models import Supplier
@@ -228,10 +229,13 @@ def import_upload(supplier: Supplier, upload: Any) -> dict[str, int]:
 @_cyclic_gc_paused()
 def write_plan(supplier: Supplier, plan: _Plan, vocabulary: services.Vocabulary) -> ImportResult:
     result = ImportResult(created=len(plan.creates), unchanged=plan.unchanged)
+    # Published products changed without leaving the catalog: checked again after the flush.
+    still_published: list[tuple[Product, set[str]]] = []
     try:
         with db.session.begin_nested():
             services.bulk_create_products(supplier, plan.creates, vocabulary)
             for number, product, values in plan.updates:
+                was_published = product.status == ProductStatus.PUBLISHED
                 try:
                     changed = services.edit_product(
                         product, copy.deepcopy(values), vocabulary=vocabulary
@@ -243,9 +247,12 @@ def write_plan(supplier: Supplier, plan: _Plan, vocabulary: services.Vocabulary)
                     ) from exc
                 if changed:
                     result.updated += 1
+                    if was_published and product.status == ProductStatus.PUBLISHED:
+                        still_published.append((product, changed))
                 else:
                     result.unchanged += 1
             db.session.flush()
+            services.recheck_published(supplier, still_published)
     except sa.exc.IntegrityError as exc:
         raise Conflict(
             "The catalog changed while the file was imported (another import of the same "
