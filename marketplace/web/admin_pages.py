@@ -491,7 +491,7 @@ def my_reports():
 
 
 @bp.post("/reports")
-@login_required()
+@login_required(writes_company=False)  # anyone signed in may report
 @ratelimit.limit("report", key=reporter_key)  # the API's allowance; a 429 error page
 def report_create():
     body = form_body("target_type", "target_id", "reason")
