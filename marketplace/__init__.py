@@ -73,13 +73,15 @@ def register_receivers() -> None:
     from marketplace.accounts.signals import supplier_registered
     from marketplace.catalog.signals import product_entered_review
     from marketplace.inquiries.signals import response_metrics_changed
-    from marketplace.moderation.checks import check_product
+    from marketplace.moderation.checks import check_product, prohibited_terms_in_identity
     from marketplace.rfqs.tasks import queue_metrics_refresh
     from marketplace.suppliers.services import create_owner_company
+    from marketplace.suppliers.signals import identity_changing
 
     supplier_registered.connect(create_owner_company)
     product_entered_review.connect(check_product)
     response_metrics_changed.connect(queue_metrics_refresh)
+    identity_changing.connect(prohibited_terms_in_identity)
 
 
 def register_request_handling(app: Flask) -> None:

@@ -97,6 +97,11 @@ def can_manage_supplier(user: User | None, supplier_id: int) -> bool:
     return is_member_of(user, supplier_id)
 
 
+def can_change_company_identity(user: User | None, supplier_id: int) -> bool:
+    """The name and address the company was verified under are the owner's to change."""
+    return is_owner_of(user, supplier_id)
+
+
 def can_view_supplier_private(user: User | None, supplier_id: int) -> bool:
     """Members and admins see a company's private data (stats, drafts, suspended profile)."""
     return bool(user and (user.is_admin or is_member_of(user, supplier_id)))

@@ -60,27 +60,46 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"[\s_-]+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
-def prohibited_term_flags(product: Product, terms: Iterable[str] | None = None) -> list[Flag]:
+def prohibited_terms_in(
+    texts: dict[str, str], terms: Iterable[str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """Each prohibited term (the admins' list, by default) found in ``texts``, with the
+    names of the texts it appears in, in the order of the terms."""
     if terms is None:
         terms = db.session.scalars(sa.select(ProhibitedTerm.term).order_by(ProhibitedTerm.term))
+    found = []
+    for term in terms:
+        pattern = term_pattern(term)
+        where = [name for name, text in texts.items() if pattern.search(text)]
+        if where:
+            found.append((term, where))
+    return found
+
+
+def prohibited_term_flags(product: Product, terms: Iterable[str] | None = None) -> list[Flag]:
     fields = {
         "name": product.name or "",
         "description": product.description or "",
         "materials": " ".join(m.name for m in product.materials),
     }
-    flags = []
-    for term in terms:
-        pattern = term_pattern(term)
-        where = [field for field, text in fields.items() if pattern.search(text)]
-        if where:
-            flags.append(
-                {
-                    "code": PROHIBITED_TERM,
-                    "reason": f'The prohibited term "{term}" appears in the {_and(where)}: '
-                    "check that this is not a counterfeit or unlicensed product.",
-                }
-            )
-    return flags
+    return [
+        {
+            "code": PROHIBITED_TERM,
+            "reason": f'The prohibited term "{term}" appears in the {_and(where)}: '
+            "check that this is not a counterfeit or unlicensed product.",
+        }
+        for term, where in prohibited_terms_in(fields, terms)
+    ]
+
+
+def prohibited_terms_in_identity(supplier: Supplier, *, values: dict[str, str]) -> dict[str, str]:
+    """A company's new name or address (``suppliers.signals.identity_changing``): the
+    first prohibited term in each field.  Unlike a product's flags, these refuse."""
+    found: dict[str, str] = {}
+    for term, where in prohibited_terms_in(values):
+        for field in where:
+            found.setdefault(field, term)
+    return found
 
 
 def near_duplicate_flags(product: Product) -> list[Flag]:

@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "supplier.verify": _l("Supplier verified"),
     "supplier.refuse_verification": _l("Verification refused"),
     "supplier.verification_requested": _l("Verification requested"),
+    "supplier.identity_change": _l("Company name or address changed"),
     "supplier.suspend": _l("Supplier suspended"),
     "supplier.reinstate": _l("Supplier reinstated"),
     "supplier.member_added": _l("Team member added"),

@@ -148,11 +148,12 @@ MATRIX: dict[tuple[str, str], Route] = {
         only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/profile"
     ),
     ("POST", "/dashboard/profile"): dashboard(
-        a_writers(only(302, *SUPPLIER_MEMBERS, anonymous=302)),
+        # The form renames the company: the owner's to do (staff: 403, on the form).
+        a_writers(only(302, *ACTIVE_OWNERS, anonymous=302)),
         "/dashboard/profile",
         form=profile_form,
         success="/dashboard/profile",
-        writes=ACTIVE_MEMBERS,
+        writes=ACTIVE_OWNERS,
     ),
     ("POST", "/dashboard/verification"): dashboard(
         # The owner asks for its own company; staff may not.
@@ -282,8 +283,38 @@ def no_form(world: World) -> dict:
     return {}
 
 
+def profile_form_of_a(world: World) -> dict:
+    """The profile form with supplier A's own name and address: what staff may save."""
+    a = world.supplier_a
+    identity = {"name": a.name, "city": a.city, "province": a.province, "address": a.address}
+    return profile_form(world) | {key: value or "" for key, value in identity.items()}
+
+
 # Routes evaluated again against other objects: (method, rule, what differs, row).
 EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
+    (
+        "POST",
+        "/dashboard/profile",
+        "keeping supplier A's name and address",
+        dashboard(
+            # Staff edit the rest of their profile; B's staff would rename B (403).
+            a_writers(only(302, *MEMBERS_OF_A, anonymous=302)),
+            "/dashboard/profile",
+            form=profile_form_of_a,
+            success="/dashboard/profile",
+            writes=MEMBERS_OF_A,
+        ),
+    ),
+    (
+        "PATCH",
+        SUPPLIER,
+        "renaming supplier A",
+        Route(
+            a_writers(a_members(200) | {"staff_a": 403}),
+            path=supplier_path("supplier_a"),
+            json=lambda w: {"name": "Supplier A Footwear Group"},
+        ),
+    ),
     (
         "GET",
         PRODUCT,
