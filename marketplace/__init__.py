@@ -73,15 +73,17 @@ def register_receivers() -> None:
     from marketplace.accounts.signals import supplier_registered
     from marketplace.catalog.signals import product_entered_review, published_products_changed
     from marketplace.inquiries.signals import response_metrics_changed
-    from marketplace.moderation.checks import check_product
+    from marketplace.moderation.checks import check_product, prohibited_terms_in_identity
     from marketplace.moderation.rechecks import recheck_published
     from marketplace.rfqs.tasks import queue_metrics_refresh
     from marketplace.suppliers.services import create_owner_company
+    from marketplace.suppliers.signals import identity_changing
 
     supplier_registered.connect(create_owner_company)
     product_entered_review.connect(check_product)
     published_products_changed.connect(recheck_published)
     response_metrics_changed.connect(queue_metrics_refresh)
+    identity_changing.connect(prohibited_terms_in_identity)
 
 
 def register_request_handling(app: Flask) -> None:

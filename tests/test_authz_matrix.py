@@ -10,6 +10,7 @@ area adds its own rows module to ``AREAS`` below.  A route listed by two areas f
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from tests.authz import (
     rows_public,
     rows_rfqs,
 )
-from tests.authz.framework import HTML, PRINCIPALS, Route, World, build_world
+from tests.authz.framework import HTML, PRINCIPALS, SUSPENDED, Route, World, build_world
 
 AREAS = (rows_core, rows_public, rows_inquiries, rows_rfqs, rows_moderation)
 
@@ -36,6 +37,33 @@ for _area in AREAS:
 EXTRA_ROWS = [row for area in AREAS for row in area.EXTRA_ROWS]
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TOKEN = "/api/v1/auth/tokens/<int(max=2147483647):token_id>"
+NOTIFICATION = "/api/v1/notifications/<int(max=2147483647):notification_id>/read"
+# The writing routes a suspended company's members may still use: signing in and out,
+# their own account and notifications, the language, and reports (anyone signed in may
+# report).  Every other writing row must refuse them (test_a_suspended_company_is_read_only).
+SUSPENDED_MAY_WRITE = {
+    ("POST", "/login"),
+    ("POST", "/register"),
+    ("POST", "/logout"),
+    ("POST", "/language"),
+    ("POST", "/reports"),
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/logout"),
+    ("PATCH", "/api/v1/auth/me"),
+    ("POST", "/api/v1/auth/password"),
+    ("POST", "/api/v1/auth/tokens"),
+    ("DELETE", TOKEN),
+    ("POST", NOTIFICATION),
+    ("POST", "/api/v1/notifications/read-all"),
+    ("POST", "/api/v1/reports"),
+}
+SUSPENDED_MESSAGE = "Your company is suspended"
+# Each suspended principal's active counterpart: when the counterpart is let in, the
+# suspended principal's 403 can only be the suspension's.
+COUNTERPART = {"suspended_owner": "owner_a", "suspended_staff": "staff_a"}
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -81,6 +109,53 @@ def test_every_row_names_every_principal():
         for method, rule, variant, route in ROWS
     }
     assert not {key: gap for key, gap in incomplete.items() if gap}
+
+
+def test_a_suspended_company_is_read_only():
+    """Every writing row (but SUSPENDED_MAY_WRITE) refuses the suspended company's members
+    with 403 and lets them write nothing: a new writing route cannot forget them."""
+    wrong = [
+        f"{method} {rule}{variant}: {principal} {route.expect[principal]}"
+        for method, rule, variant, route in ROWS
+        if method not in SAFE_METHODS and (method, rule) not in SUSPENDED_MAY_WRITE
+        for principal in SUSPENDED
+        if route.expect[principal] != 403 or principal in (route.writes or ())
+    ]
+    assert not wrong, "expected 403 and no writes:\n" + "\n".join(wrong)
+
+
+def test_the_suspended_may_write_list_names_real_routes(app):
+    assert app_routes(app) >= SUSPENDED_MAY_WRITE
+
+
+def openapi_path(rule: str) -> str:
+    """``/api/v1/products/<int(max=...):product_id>`` -> ``/api/v1/products/{product_id}``."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def test_the_spec_documents_the_suspended_companys_403(app):
+    """Every API operation that refuses a suspended company's members says it can 403."""
+    paths = app.test_client().get("/api/v1/openapi.json").json["paths"]
+    undocumented = [
+        f"{method} {rule}"
+        for method, rule in MATRIX
+        if rule.startswith("/api/v1/")
+        and method not in SAFE_METHODS
+        and (method, rule) not in SUSPENDED_MAY_WRITE
+        and "403" not in paths[openapi_path(rule)][method.lower()]["responses"]
+    ]
+    assert not undocumented
+
+
+def suspension_refusal(method: str, rule: str, route: Route, principal: str) -> bool:
+    """The refusal must say why: the suspended principal's active counterpart is let in."""
+    return (
+        principal in SUSPENDED
+        and method not in SAFE_METHODS
+        and (method, rule) not in SUSPENDED_MAY_WRITE
+        and route.expect[principal] == 403
+        and route.expect[COUNTERPART[principal]] not in (401, 403)
+    )
 
 
 def database_fingerprint() -> str:
@@ -136,9 +211,12 @@ def test_matrix(method, rule, variant, route, principal, world, make_api, login_
 
     response = client.open(method, path, **kwargs)
 
-    body = response.get_data()[:300].decode(errors="replace")
+    text = response.get_data().decode(errors="replace")
+    body = text[:300]
     response.close()  # send_file responses hold the file open until closed
     assert response.status_code == expected, f"{principal} {method} {path}: {body}"
+    if suspension_refusal(method, rule, route, principal):
+        assert SUSPENDED_MESSAGE in text, f"{principal} {method} {path}: {body}"
     location = route.location(world, principal) if callable(route.location) else route.location
     if expected == 302 and location:
         assert response.headers["Location"].startswith(location), response.headers["Location"]
@@ -166,9 +244,10 @@ def test_suspended_supplier_owner_is_a_supplier_member(world):
 
 
 def test_a_suspended_company_cannot_submit_its_draft(world, login_as):
-    """The 409 row above, spelled out: the draft stays a draft."""
+    """The 403 row above, spelled out: the draft stays a draft, and the refusal says why."""
     draft = world.suspended_draft
     response = login_as(world.users["suspended_owner"]).post(f"/api/v1/products/{draft.id}/submit")
-    assert response.status_code == 409, response.json
+    assert response.status_code == 403, response.json
+    assert response.json["message"].startswith("Your company is suspended: its catalog")
     db.session.expire_all()
     assert db.session.get(Product, draft.id).status == ProductStatus.DRAFT

@@ -95,6 +95,8 @@ BUSINESS_RULE_422 = [
     ("POST", "/api/v1/rfqs/{rfq_id}/quotations"),
     # removing the reported target needs a note
     ("POST", "/api/v1/admin/reports/{report_id}/resolve"),
+    # a company's name and address may not contain a term of the admins' prohibited list
+    ("PATCH", "/api/v1/suppliers/{supplier_id}"),
 ]
 POSITIVE_STATUSES = ["2xx", "3xx", 401, 403, 404, 409, 429]
 

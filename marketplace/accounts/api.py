@@ -114,7 +114,7 @@ def login(data):
 
 
 @blp.route("/logout", methods=["POST"])
-@login_required()
+@login_required(writes_company=False)  # the caller's own account
 @blp.response(204)
 @blp.errors(400, 401)
 @blp.doc(security=LOGGED_IN)
@@ -146,7 +146,7 @@ def me():
 
 
 @blp.route("/me", methods=["PATCH"])
-@login_required()
+@login_required(writes_company=False)  # the caller's own account
 @blp.arguments(ProfileUpdateSchema, required=False)  # no body changes nothing
 @blp.response(200, UserSchema)
 @blp.errors(400, 401, 415, 422)
@@ -158,7 +158,7 @@ def update_me(data):
 
 
 @blp.route("/password", methods=["POST"])
-@login_required()
+@login_required(writes_company=False)  # the caller's own account
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
 @blp.errors(400, 401, 415, 422)
@@ -169,7 +169,7 @@ def change_password(data):
 
 
 @blp.route("/tokens", methods=["POST"])
-@login_required()
+@login_required(writes_company=False)  # the caller's own account
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, TokenCreatedSchema)
 @blp.links(201, {"token_id": "$response.body#/id"}, revokeToken="DELETE /auth/tokens/{token_id}")
@@ -194,7 +194,7 @@ def list_tokens():
 
 
 @blp.route(f"/tokens/<int(max={INT32_MAX}):token_id>", methods=["DELETE"])
-@login_required()
+@login_required(writes_company=False)  # the caller's own account
 @blp.response(204)
 @blp.errors(400, 401, 404)
 @blp.doc(security=LOGGED_IN)

@@ -137,10 +137,13 @@ class _Seeder:
         owner = accounts.get_user_by_email(spec.owner_email)
         created = owner is None
         if owner is None:
-            supplier = Supplier(name=spec.name, country="CN")
+            data = SupplierUpdateSchema().load(profile)
+            # Created with its address: no owner exists yet to change it afterwards.
+            identity = {f: data.pop(f) for f in suppliers.IDENTITY_FIELDS if f in data}
+            supplier = Supplier(name=spec.name, country="CN", **identity)
             db.session.add(supplier)
             db.session.flush()
-            suppliers.update_profile(supplier, SupplierUpdateSchema().load(profile))
+            suppliers.update_profile(supplier, data, editor=None)
             owner, _ = self.account(
                 spec.owner_email,
                 spec.owner,

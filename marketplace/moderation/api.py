@@ -359,7 +359,7 @@ def reinstate_user(user_id):
 
 
 @blp.route("/reports", methods=["POST"], tags=["reports"])
-@login_required()
+@login_required(writes_company=False)  # anyone signed in may report
 @ratelimit.limit("report", key=reporter_key)  # before parsing: malformed ones count too
 @blp.arguments(ReportCreateSchema)
 @blp.response(201, ReportSchema)

@@ -74,27 +74,45 @@ def load_terms() -> list[str]:
     return list(db.session.scalars(sa.select(ProhibitedTerm.term).order_by(ProhibitedTerm.term)))
 
 
+def prohibited_terms_in(
+    texts: dict[str, str], terms: Iterable[str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """Each prohibited term (the admins' list, by default) found in ``texts``, disguises
+    included (termmatch), with the names of the texts it appears in, in the terms' order."""
+    matcher = term_matcher(tuple(load_terms() if terms is None else terms))
+    found = {name: set(matcher.find(text)) for name, text in texts.items()}
+    hits = []
+    for term, _key in matcher.terms:
+        where = [name for name, terms_there in found.items() if term in terms_there]
+        if where:
+            hits.append((term, where))
+    return hits
+
+
 def prohibited_term_flags(
     product: Product, terms: Iterable[str] | None = None, *, only: Iterable[str] | None = None
 ) -> list[Flag]:
     """The terms found in the product's texts (``only``: in these fields of TERM_FIELDS)."""
-    if terms is None:
-        terms = load_terms()
     chosen = TERM_FIELDS if only is None else {f: TERM_FIELDS[f] for f in only if f in TERM_FIELDS}
-    matcher = term_matcher(tuple(terms))
-    found = {label: set(matcher.find(text(product))) for label, text in chosen.values()}
-    flags = []
-    for term, _key in matcher.terms:
-        where = [field for field, terms_there in found.items() if term in terms_there]
-        if where:
-            flags.append(
-                {
-                    "code": PROHIBITED_TERM,
-                    "reason": f'The prohibited term "{term}" appears in the {_and(where)}: '
-                    "check that this is not a counterfeit or unlicensed product.",
-                }
-            )
-    return flags
+    texts = {label: text(product) for label, text in chosen.values()}
+    return [
+        {
+            "code": PROHIBITED_TERM,
+            "reason": f'The prohibited term "{term}" appears in the {_and(where)}: '
+            "check that this is not a counterfeit or unlicensed product.",
+        }
+        for term, where in prohibited_terms_in(texts, terms)
+    ]
+
+
+def prohibited_terms_in_identity(supplier: Supplier, *, values: dict[str, str]) -> dict[str, str]:
+    """A company's new name or address (``suppliers.signals.identity_changing``): the
+    first prohibited term in each field.  Unlike a product's flags, these refuse."""
+    found: dict[str, str] = {}
+    for term, where in prohibited_terms_in(values):
+        for field in where:
+            found.setdefault(field, term)
+    return found
 
 
 def near_duplicate_flags(product: Product) -> list[Flag]:

@@ -45,7 +45,7 @@ def list_notifications(args):
 
 
 @blp.route(f"/notifications/<int(max={INT32_MAX}):notification_id>/read", methods=["POST"])
-@login_required()
+@login_required(writes_company=False)  # the caller's own account
 @blp.response(200, NotificationSchema)
 @blp.errors(400, 401, 404)
 @blp.doc(security=LOGGED_IN)
@@ -57,7 +57,7 @@ def mark_notification_read(notification_id):
 
 
 @blp.route("/notifications/read-all", methods=["POST"])
-@login_required()
+@login_required(writes_company=False)  # the caller's own account
 @blp.response(200, MarkedReadSchema)
 @blp.errors(400, 401)
 @blp.doc(security=LOGGED_IN)

@@ -14,6 +14,9 @@ or ``failed`` after ``OUTBOX_MAX_ATTEMPTS``):
    refusal of the recipient (5xx) is ``failed`` at once.  These updates name the attempt
    they belong to, so a sender whose claim was taken over cannot overwrite the new one.
 
+A row whose recipient's account was suspended after it was written (``notify`` writes
+none for a suspended account) is not sent: once claimed, it is ``failed`` with the reason.
+
 Who sends: the ``outbox.send`` job queued by each transaction that writes e-mails (a
 worker runs it; without a broker it runs in-process after the commit), and the
 ``outbox.send_due`` job that celery beat runs every minute for retries and for rows whose
@@ -38,15 +41,18 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
+from marketplace.accounts.models import User, UserStatus
+from marketplace.accounts.services import normalize_email
 from marketplace.db import rowcount, utcnow
 from marketplace.extensions import db
-from marketplace.notifications.models import OutboxEmail, OutboxStatus
+from marketplace.notifications.models import Notification, OutboxEmail, OutboxStatus
 
 log = logging.getLogger("marketplace.outbox")
 
 RETRY_BASE_SECONDS = 60  # first retry after a minute, then 2, 4, 8 ... minutes
 RETRY_MAX_SECONDS = 6 * 3600
 LAST_ERROR_CHARS = 500
+RECIPIENT_SUSPENDED = "Not sent: the recipient's account is suspended."
 
 
 class MailNotConfigured(RuntimeError):
@@ -211,11 +217,25 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0), RETRY_MAX_SECONDS))
 
 
+def recipient_is_suspended(email: OutboxEmail) -> bool:
+    """The account the e-mail was written for is suspended now (its notification's user;
+    the account with its address when the notification is gone)."""
+    query = sa.select(User.status)
+    if email.notification_id is not None:
+        query = query.join(Notification, Notification.user_id == User.id).where(
+            Notification.id == email.notification_id
+        )
+    else:
+        query = query.where(User.email_normalized == normalize_email(email.to_address))
+    return db.session.scalar(query) == UserStatus.SUSPENDED
+
+
 def send_outbox(*, ids: Iterable[int] | None = None, batch_size: int | None = None) -> Counter:
     """Send what is due (only ``ids`` when given), one batch. Returns counts of
-    ``sent``, ``retry`` (back to pending), ``failed``, ``skipped`` (claimed by another
-    sender meanwhile), and ``unreachable`` = 1 when the run stopped because the server
-    could not be reached."""
+    ``sent``, ``retry`` (back to pending), ``failed``, ``withheld`` (the recipient's
+    account is suspended: failed, not sent), ``skipped`` (claimed by another sender
+    meanwhile), and ``unreachable`` = 1 when the run stopped because the server could not
+    be reached."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         raise MailNotConfigured("MAIL_SERVER is not set: there is nowhere to send e-mail.")
@@ -228,6 +248,13 @@ def send_outbox(*, ids: Iterable[int] | None = None, batch_size: int | None = No
                 outcome["skipped"] += 1
                 continue
             email = db.session.get_one(OutboxEmail, outbox_id)  # claimed just now: it exists
+            if recipient_is_suspended(email):
+                db.session.commit()
+                _finish(
+                    outbox_id, attempt, status=OutboxStatus.FAILED, last_error=RECIPIENT_SUSPENDED
+                )
+                outcome["withheld"] += 1
+                continue
             try:
                 message = build_message(email, config)
             except (ValueError, TypeError) as exc:  # a header that cannot be written
@@ -281,7 +308,8 @@ def send_all_due(batch_size: int | None = None) -> Counter:
     while True:
         outcome = send_outbox(batch_size=batch_size)
         total.update(outcome)
-        if outcome["unreachable"] or not (outcome["sent"] + outcome["failed"] + outcome["retry"]):
+        done = outcome["sent"] + outcome["failed"] + outcome["retry"] + outcome["withheld"]
+        if outcome["unreachable"] or not done:
             return total
 
 
@@ -298,5 +326,6 @@ def send_outbox_command(batch_size: int | None) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"sent {outcome['sent']}, to retry {outcome['retry']}, failed {outcome['failed']}, "
+        f"withheld (recipient suspended) {outcome['withheld']}, "
         f"taken by another sender {outcome['skipped']}"
     )

@@ -183,8 +183,9 @@ def list_rfq_quotations(args, rfq_id):
 @blp.doc(security=LOGGED_IN)
 def submit_quotation(data, rfq_id):
     """Quote on an RFQ matched to your company (201), or revise your quotation (200,
-    `revision` + 1).  409 when the RFQ is not open, past its quote deadline, already has
-    quotations from RFQ_MAX_QUOTATIONS (10) other suppliers, or your company is suspended."""
+    `revision` + 1).  409 when the RFQ is not open, past its quote deadline or already has
+    quotations from RFQ_MAX_QUOTATIONS (10) other suppliers; 403 while your company is
+    suspended."""
     rfq = services.get_rfq(rfq_id, current_user)
     quotation, created = services.submit_quotation(rfq, current_user, data)
     return quotation_view(quotation), 201 if created else 200

@@ -64,9 +64,12 @@ def get_supplier(supplier_id):
 @blp.errors(400, 401, 403, 404, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def update_supplier(data, supplier_id):
-    """Edit your company's profile and certifications (owner and staff)."""
+    """Edit your company's profile and certifications (owner and staff).  The name,
+    address, city and province are the owner's (403 for staff) and may not contain a
+    prohibited term (422 naming the field); changing them sends a verified company back
+    to verification (no verified badge until the platform checks it again)."""
     supplier = own_supplier(supplier_id)
-    services.update_profile(supplier, data)
+    services.update_profile(supplier, data, editor=current_user)
     return supplier
 
 

@@ -12,9 +12,9 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import CompanyRole, Role, User
 from marketplace.audit import services as audit
 from marketplace.db import rowcount, violates
-from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
-from marketplace.permissions import can_view_supplier_private
+from marketplace.permissions import can_change_company_identity, can_view_supplier_private
 from marketplace.suppliers.models import (
     Certification,
     Supplier,
@@ -22,6 +22,7 @@ from marketplace.suppliers.models import (
     VerificationRequest,
     VerificationStatus,
 )
+from marketplace.suppliers.signals import identity_changing
 
 ALREADY_VERIFIED = "Your company is already verified."
 ALREADY_WAITING = "A verification request is already waiting for review."
@@ -37,6 +38,12 @@ PROFILE_FIELDS = (
     "monthly_capacity_pairs",
     "main_markets",
 )
+# What the business licence names, and so what verification vouches for: the owner's to
+# change, checked against the prohibited terms, and a verified company goes back to the
+# admins' queue when it changes.
+IDENTITY_FIELDS = ("name", "address", "city", "province")
+OWNER_ONLY = "Only the company's owner can change its name or address."
+PROHIBITED_IN_IDENTITY = 'The prohibited term "{term}" cannot be part of a company\'s {field}.'
 
 
 def get_supplier(supplier_id: int, viewer: User | None) -> Supplier:
@@ -58,14 +65,103 @@ def create_owner_company(owner: User) -> Supplier:
     return owner.supplier
 
 
-def update_profile(supplier: Supplier, data: Mapping[str, Any]) -> Supplier:
+def update_profile(supplier: Supplier, data: Mapping[str, Any], *, editor: User | None) -> Supplier:
+    """Edit the profile (owner and staff).  The identity fields (``IDENTITY_FIELDS``) are
+    the owner's (``Forbidden`` for staff, and for ``editor`` None: no user, e.g. the demo
+    loader) and may not contain a prohibited term (``ValidationFailed``); when they
+    change the edit is audited with the old and new values, and a verified company loses
+    its badge until the admins verify it again.  A value sent again unchanged is no
+    change."""
+    changes = identity_changes(supplier, data)
+    if changes:
+        if not can_change_company_identity(editor, supplier.id):
+            raise Forbidden(
+                OWNER_ONLY, errors={field: [OWNER_ONLY] for field in changes}, fields=list(changes)
+            )
+        _refuse_prohibited_terms(supplier, {field: new for field, (_old, new) in changes.items()})
     for field in PROFILE_FIELDS:
         if field in data:
             setattr(supplier, field, data[field])
     if "certifications" in data:
         supplier.certifications = [Certification(**item) for item in data["certifications"]]
     db.session.flush()
+    if changes:
+        _identity_changed(supplier, changes, editor)
     return supplier
+
+
+def identity_changes(
+    supplier: Supplier, data: Mapping[str, Any]
+) -> dict[str, tuple[str | None, str | None]]:
+    """The identity fields ``data`` really changes: ``{field: (old, new)}`` (a blank and
+    no value are the same)."""
+    return {
+        field: (getattr(supplier, field), data[field])
+        for field in IDENTITY_FIELDS
+        if field in data and (data[field] or "") != (getattr(supplier, field) or "")
+    }
+
+
+def _refuse_prohibited_terms(supplier: Supplier, values: dict[str, str | None]) -> None:
+    texts = {field: value for field, value in values.items() if value}
+    found: dict[str, str] = {}
+    for _receiver, answer in identity_changing.send(supplier, values=texts):
+        for field, term in (answer or {}).items():
+            found.setdefault(field, term)
+    if found:
+        raise ValidationFailed(
+            errors={
+                field: [PROHIBITED_IN_IDENTITY.format(term=term, field=field)]
+                for field, term in found.items()
+            },
+            terms=found,
+        )
+
+
+def _identity_changed(
+    supplier: Supplier, changes: dict[str, tuple[str | None, str | None]], editor: User | None
+) -> None:
+    """Audit the change; a verified company goes back to the admins' verification queue
+    with a request carrying its licence number and what changed."""
+    before = supplier.verification_status
+    request = None
+    if before == VerificationStatus.VERIFIED:
+        verified = db.session.scalar(
+            sa.select(VerificationRequest)
+            .where(
+                VerificationRequest.supplier_id == supplier.id,
+                VerificationRequest.status == VerificationStatus.VERIFIED,
+            )
+            .order_by(VerificationRequest.id.desc())
+            .limit(1)
+        )
+        what = "; ".join(
+            f'{field}: "{old or ""}" -> "{new or ""}"' for field, (old, new) in changes.items()
+        )
+        request = VerificationRequest(
+            supplier_id=supplier.id,
+            requested_by_id=getattr(editor, "id", None),
+            business_licence_number=verified.business_licence_number if verified else "",
+            evidence=f"Verify again: the owner changed the company's identity ({what}).",
+            status=VerificationStatus.PENDING,
+        )
+        supplier.verification_status = VerificationStatus.PENDING
+        supplier.verified_at = None
+        db.session.add(request)
+        db.session.flush()
+    audit.record(
+        "supplier.identity_change",
+        supplier,
+        actor=editor,
+        before=before,
+        after=supplier.verification_status,
+        details={
+            "changes": {
+                field: {"before": old, "after": new} for field, (old, new) in changes.items()
+            },
+            "verification_request_id": request.id if request else None,
+        },
+    )
 
 
 def list_members(supplier: Supplier) -> list[User]:

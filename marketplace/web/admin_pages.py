@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "supplier.verify": _l("Supplier verified"),
     "supplier.refuse_verification": _l("Verification refused"),
     "supplier.verification_requested": _l("Verification requested"),
+    "supplier.identity_change": _l("Company name or address changed"),
     "supplier.suspend": _l("Supplier suspended"),
     "supplier.reinstate": _l("Supplier reinstated"),
     "supplier.member_added": _l("Team member added"),
@@ -492,7 +493,7 @@ def my_reports():
 
 
 @bp.post("/reports")
-@login_required()
+@login_required(writes_company=False)  # anyone signed in may report
 @ratelimit.limit("report", key=reporter_key)  # the API's allowance; a 429 error page
 def report_create():
     body = form_body("target_type", "target_id", "reason")

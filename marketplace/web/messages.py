@@ -13,6 +13,7 @@ from werkzeug.exceptions import default_exceptions
 
 from marketplace.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from marketplace.accounts.services import BAD_CREDENTIALS
+from marketplace.permissions import COMPANY_SUSPENDED
 
 _CSRF_EXPIRED = _l(
     "This form has expired or did not come from this site. "
@@ -45,6 +46,10 @@ KNOWN_MESSAGES = {
     "You are not allowed to do this.": _l("Your account does not have access to this page."),
     "Only members of a supplier company can do this.": _l(
         "Only members of a supplier company can open this page."
+    ),
+    COMPANY_SUSPENDED: _l(
+        "Your company is suspended: its catalog, profile, team, quotations and inquiries "
+        "are read-only. Contact the platform administrators."
     ),
     "Not found.": _l("We could not find this page."),
     "Too many requests; try again later.": _l("Too many requests. Wait a moment and try again."),

@@ -22,7 +22,7 @@ from marketplace.catalog import images, services
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.catalog.schemas import ProductInputSchema, ProductUpdateSchema
 from marketplace.catalog.vocab import CUSTOMIZATION_OPTIONS, INCOTERMS, MAX_PRICE_TIERS
-from marketplace.errors import Conflict, DomainError, NotFound, ValidationFailed
+from marketplace.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.fields import format_money
 from marketplace.http import accepts
@@ -443,14 +443,43 @@ def supplier_profile():
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
+        was_verified = supplier.is_verified
         try:
             data = SupplierUpdateSchema().load(profile_body_from_form())
-            supplier_services.update_profile(supplier, data)
-            flash(_("Company profile saved."), "success")
-            return redirect(url_for("web.supplier_profile"))
+            supplier_services.update_profile(supplier, data, editor=current_user)
         except ma.ValidationError as exc:
             db.session.rollback()
             errors, status = flatten_errors(exc.messages), 422
+        except Forbidden as exc:  # staff changing the name or address
+            db.session.rollback()
+            message = _("Only the company's owner can change this.")
+            errors, status = {field: [message] for field in exc.extra.get("fields", [])}, 403
+        except ValidationFailed as exc:  # a prohibited term in the name or address
+            db.session.rollback()
+            errors = {
+                field: [
+                    _(
+                        "“%(term)s” is a prohibited term: a company name or address cannot "
+                        "contain it.",
+                        term=term,
+                    )
+                ]
+                for field, term in exc.extra.get("terms", {}).items()
+            } or flatten_errors(exc.errors)
+            status = 422
+        else:
+            if was_verified and not supplier.is_verified:
+                flash(
+                    _(
+                        "Company profile saved. Because the name or address changed, the "
+                        "verified badge is removed until the platform team verifies your "
+                        "company again."
+                    ),
+                    "info",
+                )
+            else:
+                flash(_("Company profile saved."), "success")
+            return redirect(url_for("web.supplier_profile"))
     return render_template(
         "dashboard/supplier/profile.html",
         supplier=supplier,

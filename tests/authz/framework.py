@@ -22,11 +22,13 @@ Logged-in principals use a session cookie (and send X-CSRFToken, like the pages'
 JavaScript-free forms send their token); anonymous also sends a CSRF token, so what is
 tested is the login check, not CSRF (tests/accounts and tests/web cover that).
 
-Suspended supplier: the owner of a company whose Supplier.status is "suspended".  It
-can still log in and manage its own company: edit the profile and the team, create and
-edit drafts, import and export (the contract does not stop it, and the products stay
-hidden); it cannot submit a product for review (409), and its profile and products are
-404 for everyone but its members and admins.
+Suspended supplier: the owner and a staff member of a company whose Supplier.status is
+"suspended".  They can still sign in and read their own company (dashboard, catalog,
+export, inquiries, quotations), but the company is read-only for them: every writing
+route answers 403 "Your company is suspended..." and writes nothing, except the routes
+that change only their own account (``SUSPENDED_MAY_WRITE`` in tests/test_authz_matrix.py
+lists them; ``test_a_suspended_company_is_read_only`` holds every other writing row to
+403).  Its profile and products are 404 for everyone but its members and admins.
 """
 
 from __future__ import annotations
@@ -69,12 +71,16 @@ PRINCIPALS = (
     "staff_a",
     "staff_b",
     "suspended_owner",
+    "suspended_staff",
     "admin",
 )
-SUPPLIER_MEMBERS = ("owner_a", "staff_a", "staff_b", "suspended_owner")
+SUSPENDED = ("suspended_owner", "suspended_staff")  # the suspended company's members
+ACTIVE_MEMBERS = ("owner_a", "staff_a", "staff_b")
+SUPPLIER_MEMBERS = (*ACTIVE_MEMBERS, *SUSPENDED)
 MEMBERS_OF_A = ("owner_a", "staff_a")
-NOT_OF_A = ("staff_b", "suspended_owner")  # members of other companies: A's objects are 404
+NOT_OF_A = ("staff_b", *SUSPENDED)  # members of other companies: A's objects are 404
 OWNERS = ("owner_a", "suspended_owner")
+ACTIVE_OWNERS = ("owner_a",)
 NEW_PASSWORD = "a brand new slipper passphrase"
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -100,6 +106,18 @@ def a_members(status: int, anonymous: int = 401) -> dict[str, int]:
     """Supplier A's object behind a supplier-only route: ``status`` for A's members, 404
     for other companies' members, 403 for buyers and admins."""
     return only(status, *MEMBERS_OF_A, anonymous=anonymous) | dict.fromkeys(NOT_OF_A, 404)
+
+
+def read_only_while_suspended(expect: dict[str, int]) -> dict[str, int]:
+    """A writing route: the suspended company's members are refused (403) before the
+    route looks at anything, whoever's object it names."""
+    return expect | dict.fromkeys(SUSPENDED, 403)
+
+
+def suspended_company_only(status: int, anonymous: int = 401) -> dict[str, int]:
+    """The suspended company's own object behind a supplier-only route: its members get
+    ``status``, other companies' members 404, buyers and admins 403."""
+    return only(status, *SUSPENDED, anonymous=anonymous) | dict.fromkeys(ACTIVE_MEMBERS, 404)
 
 
 # --- the world every row is evaluated in ------------------------------------------
@@ -189,6 +207,7 @@ def build_world() -> World:
         "staff_a": SupplierStaffFactory.build(supplier=supplier_a),
         "staff_b": SupplierStaffFactory.build(supplier=supplier_b),
         "suspended_owner": SupplierOwnerFactory.build(supplier=suspended),
+        "suspended_staff": SupplierStaffFactory.build(supplier=suspended),
         "admin": AdminFactory.build(),
     }
     spare = UserFactory.build()

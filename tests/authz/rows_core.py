@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from tests.authz.framework import (
+    ACTIVE_MEMBERS,
+    ACTIVE_OWNERS,
     MEMBERS_OF_A,
     NEW_PASSWORD,
     OWNERS,
     SUPPLIER_MEMBERS,
+    SUSPENDED,
     Route,
+    World,
     a_members,
     catalog_file,
     dashboard,
@@ -20,9 +24,11 @@ from tests.authz.framework import (
     product_form,
     product_path,
     profile_form,
+    read_only_while_suspended,
     register_body,
     staff_body,
     supplier_path,
+    suspended_company_only,
     verification_body,
 )
 from tests.conftest import PASSWORD
@@ -31,6 +37,8 @@ PRODUCT = "/api/v1/products/<int(max=2147483647):product_id>"
 SUPPLIER = "/api/v1/suppliers/<int(max=2147483647):supplier_id>"
 PAGE_PRODUCT = "/dashboard/products/<int(max=2147483647):product_id>"
 draft_page = product_path("draft_a", api=False)
+# A writing route on supplier A's object: A's members in, the suspended company's 403.
+a_writers = read_only_while_suspended
 
 MATRIX: dict[tuple[str, str], Route] = {
     # Public pages and assets --------------------------------------------------------
@@ -88,29 +96,29 @@ MATRIX: dict[tuple[str, str], Route] = {
         only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/products/new"
     ),
     ("POST", "/dashboard/products/new"): dashboard(
-        only(302, *SUPPLIER_MEMBERS, anonymous=302),
+        a_writers(only(302, *SUPPLIER_MEMBERS, anonymous=302)),
         "/dashboard/products/new",
         form=product_form,
         success="/dashboard/products/",
-        writes=SUPPLIER_MEMBERS,
+        writes=ACTIVE_MEMBERS,
     ),
     ("GET", PAGE_PRODUCT): dashboard(a_members(200, anonymous=302), draft_page),
     ("POST", PAGE_PRODUCT): dashboard(
-        a_members(302, anonymous=302),
+        a_writers(a_members(302, anonymous=302)),
         draft_page,
         form=product_form,
         success=draft_page,
         writes=MEMBERS_OF_A,
     ),
     ("POST", f"{PAGE_PRODUCT}/<any(submit, archive, restore):action>"): dashboard(
-        a_members(302, anonymous=302),
+        a_writers(a_members(302, anonymous=302)),
         product_path("draft_a", "/submit", api=False),
         form=lambda w: {},
         success=draft_page,
         writes=MEMBERS_OF_A,
     ),
     ("POST", f"{PAGE_PRODUCT}/images"): dashboard(
-        a_members(302, anonymous=302),
+        a_writers(a_members(302, anonymous=302)),
         product_path("draft_a", "/images", api=False),
         form=photo,
         success=draft_page,
@@ -120,7 +128,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         "POST",
         f"{PAGE_PRODUCT}/images/<int(max=2147483647):image_id>/<any(up, down, delete):action>",
     ): dashboard(
-        a_members(302, anonymous=302),
+        a_writers(a_members(302, anonymous=302)),
         lambda w: f"/dashboard/products/{w.draft_a.id}/images/{w.image_a.id}/delete",
         form=lambda w: {},
         success=draft_page,
@@ -131,43 +139,43 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("POST", "/dashboard/import"): dashboard(
         # The page shows the import report (200), like the API's 201.
-        only(200, *SUPPLIER_MEMBERS, anonymous=302),
+        a_writers(only(200, *SUPPLIER_MEMBERS, anonymous=302)),
         "/dashboard/import",
         form=catalog_file,
-        writes=SUPPLIER_MEMBERS,
+        writes=ACTIVE_MEMBERS,
     ),
     ("GET", "/dashboard/profile"): dashboard(
         only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/profile"
     ),
     ("POST", "/dashboard/profile"): dashboard(
-        only(302, *SUPPLIER_MEMBERS, anonymous=302),
+        # The form renames the company: the owner's to do (staff: 403, on the form).
+        a_writers(only(302, *ACTIVE_OWNERS, anonymous=302)),
         "/dashboard/profile",
         form=profile_form,
         success="/dashboard/profile",
-        writes=SUPPLIER_MEMBERS,
+        writes=ACTIVE_OWNERS,
     ),
     ("POST", "/dashboard/verification"): dashboard(
         # The owner asks for its own company; staff may not.
-        only(302, *OWNERS, anonymous=302),
+        a_writers(only(302, *OWNERS, anonymous=302)),
         "/dashboard/verification",
         form=verification_body,
         success="/dashboard/profile#verification",
-        writes=OWNERS,
+        writes=ACTIVE_OWNERS,
     ),
     ("GET", "/dashboard/team"): dashboard(
         only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/team"
     ),
     ("POST", "/dashboard/team"): dashboard(
-        only(302, *OWNERS, anonymous=302),
+        a_writers(only(302, *OWNERS, anonymous=302)),
         "/dashboard/team",
         form=staff_body,
         success="/dashboard/team",
-        writes=OWNERS,
+        writes=ACTIVE_OWNERS,
     ),
     ("POST", "/dashboard/team/<int(max=2147483647):user_id>/remove"): dashboard(
-        # A's staff member: only A's owner removes them; another company's owner is told
-        # they are not found.
-        only(302, "owner_a", anonymous=302) | {"suspended_owner": 404},
+        # A's staff member: only A's owner removes them.
+        a_writers(only(302, "owner_a", anonymous=302)),
         lambda w: f"/dashboard/team/{w.staff_to_remove.id}/remove",
         form=lambda w: {},
         success="/dashboard/team",
@@ -195,7 +203,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/suppliers"): Route(everyone(200)),
     ("GET", SUPPLIER): Route(everyone(200), path=supplier_path("supplier_a")),
     ("PATCH", SUPPLIER): Route(
-        a_members(200),
+        a_writers(a_members(200)),
         path=supplier_path("supplier_a"),
         json=lambda w: {"description": "EVA slippers since 2005.", "main_markets": ["US"]},
     ),
@@ -206,16 +214,16 @@ MATRIX: dict[tuple[str, str], Route] = {
         a_members(200), path=supplier_path("supplier_a", "/members")
     ),
     ("POST", f"{SUPPLIER}/members"): Route(
-        a_members(201) | {"staff_a": 403},
+        a_writers(a_members(201) | {"staff_a": 403}),
         path=supplier_path("supplier_a", "/members"),
         json=staff_body,
     ),
     ("DELETE", f"{SUPPLIER}/members/<int(max=2147483647):user_id>"): Route(
-        a_members(204) | {"staff_a": 403},
+        a_writers(a_members(204) | {"staff_a": 403}),
         path=lambda w: f"/api/v1/suppliers/{w.supplier_a.id}/members/{w.staff_to_remove.id}",
     ),
     ("POST", f"{SUPPLIER}/verification-request"): Route(
-        a_members(201) | {"staff_a": 403},
+        a_writers(a_members(201) | {"staff_a": 403}),
         path=supplier_path("supplier_a", "/verification-request"),
         json=verification_body,
     ),
@@ -226,30 +234,33 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     # Catalog API: supplier A's draft (with a photo) ---------------------------------
     ("GET", "/api/v1/products"): Route(everyone(200)),
-    ("POST", "/api/v1/products"): Route(only(201, *SUPPLIER_MEMBERS), json=new_product),
+    ("POST", "/api/v1/products"): Route(a_writers(only(201, *SUPPLIER_MEMBERS)), json=new_product),
     ("GET", PRODUCT): Route(
         # A draft: invisible to the public and to other companies.
         everyone(404) | dict.fromkeys((*MEMBERS_OF_A, "admin"), 200),
         path=product_path("draft_a"),
     ),
     ("PATCH", PRODUCT): Route(
-        a_members(200),
+        a_writers(a_members(200)),
         path=product_path("draft_a"),
         json=lambda w: {"moq": 1000, "lead_time_days": 25, "sample_price": 4.5},
     ),
-    ("DELETE", PRODUCT): Route(a_members(204), path=product_path("draft_a")),
-    ("POST", f"{PRODUCT}/submit"): Route(a_members(200), path=product_path("draft_a", "/submit")),
+    ("DELETE", PRODUCT): Route(a_writers(a_members(204)), path=product_path("draft_a")),
+    ("POST", f"{PRODUCT}/submit"): Route(
+        a_writers(a_members(200)), path=product_path("draft_a", "/submit")
+    ),
     ("POST", f"{PRODUCT}/restore"): Route(
-        a_members(200), path=product_path("archived_a", "/restore")
+        a_writers(a_members(200)), path=product_path("archived_a", "/restore")
     ),
     ("POST", f"{PRODUCT}/images"): Route(
-        a_members(201), path=product_path("draft_a", "/images"), form=photo
+        a_writers(a_members(201)), path=product_path("draft_a", "/images"), form=photo
     ),
     ("DELETE", f"{PRODUCT}/images/<int(max=2147483647):image_id>"): Route(
-        a_members(204), path=lambda w: f"/api/v1/products/{w.draft_a.id}/images/{w.image_a.id}"
+        a_writers(a_members(204)),
+        path=lambda w: f"/api/v1/products/{w.draft_a.id}/images/{w.image_a.id}",
     ),
     ("PUT", f"{PRODUCT}/images/order"): Route(
-        a_members(200),
+        a_writers(a_members(200)),
         path=product_path("draft_a", "/images/order"),
         json=lambda w: {"image_ids": [w.image_a.id]},
     ),
@@ -260,13 +271,50 @@ MATRIX: dict[tuple[str, str], Route] = {
         json=lambda w: {"slug": f"beach-{w.unique('c')}", "name": "Beach slippers"},
     ),
     # Bulk import and export: a member's own catalog ---------------------------------
-    ("POST", "/api/v1/catalog/import"): Route(only(201, *SUPPLIER_MEMBERS), form=catalog_file),
+    ("POST", "/api/v1/catalog/import"): Route(
+        a_writers(only(201, *SUPPLIER_MEMBERS)), form=catalog_file
+    ),
     ("GET", "/api/v1/catalog/export"): Route(only(200, *SUPPLIER_MEMBERS)),
     ("GET", "/api/v1/catalog/import-template"): Route(only(200, *SUPPLIER_MEMBERS)),
 }
 
+
+def no_form(world: World) -> dict:
+    return {}
+
+
+def profile_form_of_a(world: World) -> dict:
+    """The profile form with supplier A's own name and address: what staff may save."""
+    a = world.supplier_a
+    identity = {"name": a.name, "city": a.city, "province": a.province, "address": a.address}
+    return profile_form(world) | {key: value or "" for key, value in identity.items()}
+
+
 # Routes evaluated again against other objects: (method, rule, what differs, row).
 EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
+    (
+        "POST",
+        "/dashboard/profile",
+        "keeping supplier A's name and address",
+        dashboard(
+            # Staff edit the rest of their profile; B's staff would rename B (403).
+            a_writers(only(302, *MEMBERS_OF_A, anonymous=302)),
+            "/dashboard/profile",
+            form=profile_form_of_a,
+            success="/dashboard/profile",
+            writes=MEMBERS_OF_A,
+        ),
+    ),
+    (
+        "PATCH",
+        SUPPLIER,
+        "renaming supplier A",
+        Route(
+            a_writers(a_members(200) | {"staff_a": 403}),
+            path=supplier_path("supplier_a"),
+            json=lambda w: {"name": "Supplier A Footwear Group"},
+        ),
+    ),
     (
         "GET",
         PRODUCT,
@@ -278,39 +326,78 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         PRODUCT,
         "the suspended company's published product",
         Route(
-            everyone(404) | {"suspended_owner": 200, "admin": 200},
+            everyone(404) | dict.fromkeys((*SUSPENDED, "admin"), 200),
             path=product_path("suspended_published"),
         ),
     ),
-    (
-        "POST",
-        f"{PRODUCT}/submit",
-        "the suspended company's own draft",
-        Route(
-            only(409, "suspended_owner") | {"owner_a": 404, "staff_a": 404, "staff_b": 404},
-            path=product_path("suspended_draft", "/submit"),
-        ),
-    ),
-    (
-        "POST",
-        f"{PAGE_PRODUCT}/<any(submit, archive, restore):action>",
-        "the suspended company's own draft",
-        dashboard(
-            # Refused with a flash message on the product page: nothing written.
-            only(302, "suspended_owner", anonymous=302)
-            | {"owner_a": 404, "staff_a": 404, "staff_b": 404},
-            product_path("suspended_draft", "/submit", api=False),
-            form=lambda w: {},
-            success=product_path("suspended_draft", api=False),
-            writes=(),
-        ),
-    ),
+    # The suspended company's own objects: read-only for its members (403), absent for
+    # other companies' members (404), another role's route for buyers and admins (403).
+    *[
+        (
+            method,
+            rule,
+            "the suspended company's own draft",
+            Route(
+                suspended_company_only(403), path=product_path("suspended_draft", suffix), **body
+            ),
+        )
+        for method, rule, suffix, body in (
+            ("PATCH", PRODUCT, "", {"json": lambda w: {"moq": 1000}}),
+            ("DELETE", PRODUCT, "", {}),
+            ("POST", f"{PRODUCT}/submit", "/submit", {}),
+            ("POST", f"{PRODUCT}/images", "/images", {"form": photo}),
+        )
+    ],
+    *[
+        (
+            "POST",
+            rule,
+            "the suspended company's own draft",
+            dashboard(
+                suspended_company_only(403, anonymous=302),
+                product_path("suspended_draft", suffix, api=False),
+                form=form,
+            ),
+        )
+        for rule, suffix, form in (
+            (PAGE_PRODUCT, "", product_form),
+            (f"{PAGE_PRODUCT}/<any(submit, archive, restore):action>", "/submit", no_form),
+            (f"{PAGE_PRODUCT}/<any(submit, archive, restore):action>", "/archive", no_form),
+            (f"{PAGE_PRODUCT}/images", "/images", photo),
+        )
+    ],
+    *[
+        (
+            method,
+            rule,
+            "the suspended company",
+            Route(suspended_company_only(403), path=path, json=body),
+        )
+        for method, rule, path, body in (
+            ("PATCH", SUPPLIER, supplier_path("suspended"), lambda w: {"description": "Open"}),
+            ("POST", f"{SUPPLIER}/members", supplier_path("suspended", "/members"), staff_body),
+            (
+                "DELETE",
+                f"{SUPPLIER}/members/<int(max=2147483647):user_id>",
+                lambda w: (
+                    f"/api/v1/suppliers/{w.suspended.id}/members/{w.users['suspended_staff'].id}"
+                ),
+                None,
+            ),
+            (
+                "POST",
+                f"{SUPPLIER}/verification-request",
+                supplier_path("suspended", "/verification-request"),
+                verification_body,
+            ),
+        )
+    ],
     (
         "GET",
         SUPPLIER,
         "the suspended company",
         Route(
-            everyone(404) | {"suspended_owner": 200, "admin": 200},
+            everyone(404) | dict.fromkeys((*SUSPENDED, "admin"), 200),
             path=supplier_path("suspended"),
         ),
     ),
@@ -319,7 +406,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         f"{SUPPLIER}/products",
         "the suspended company",
         Route(
-            everyone(404) | {"suspended_owner": 200, "admin": 200},
+            everyone(404) | dict.fromkeys((*SUSPENDED, "admin"), 200),
             path=supplier_path("suspended", "/products"),
         ),
     ),
@@ -328,7 +415,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         f"{SUPPLIER}/stats",
         "the suspended company",
         Route(
-            only(200, "suspended_owner", "admin", others=404),
+            only(200, *SUSPENDED, "admin", others=404),
             path=supplier_path("suspended", "/stats"),
         ),
     ),

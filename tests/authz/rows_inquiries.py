@@ -17,11 +17,14 @@ from marketplace.notifications.services import notify
 from tests.authz.framework import (
     MEMBERS_OF_A,
     SUPPLIER_MEMBERS,
+    SUSPENDED,
     Route,
     World,
     a_members,
     logged_in,
     only,
+    read_only_while_suspended,
+    suspended_company_only,
 )
 from tests.catalog.support import make_product
 from tests.factories import InquiryFactory
@@ -137,6 +140,12 @@ def parties(status: int, *, admin: int) -> dict[str, int]:
     return logged_in(404) | dict.fromkeys(PARTIES, status) | {"admin": admin}
 
 
+def writing_parties(status: int, *, admin: int) -> dict[str, int]:
+    """``parties`` on a writing route: the suspended company's members are refused (403)
+    whatever the inquiry."""
+    return read_only_while_suspended(parties(status, admin=admin))
+
+
 def page(
     expect: dict[str, int],
     path: str | Callable[[World], str],
@@ -177,14 +186,16 @@ MATRIX: dict[tuple[str, str], Route] = {
         parties(200, admin=200), path=api_path(inquiry_a, "/messages")
     ),
     ("POST", f"{INQUIRY}/messages"): Route(
-        parties(201, admin=403),
+        writing_parties(201, admin=403),
         path=api_path(inquiry_a, "/messages"),
         json=lambda w: {"body": "Our FOB price is USD 0.92 at 5,000 pairs."},
     ),
     ("POST", f"{INQUIRY}/close"): Route(
-        parties(200, admin=403), path=api_path(inquiry_a, "/close")
+        writing_parties(200, admin=403), path=api_path(inquiry_a, "/close")
     ),
-    ("POST", f"{INQUIRY}/read"): Route(parties(200, admin=403), path=api_path(inquiry_a, "/read")),
+    ("POST", f"{INQUIRY}/read"): Route(
+        writing_parties(200, admin=403), path=api_path(inquiry_a, "/read")
+    ),
     ("GET", "/api/v1/notifications"): Route(logged_in(200)),
     ("POST", "/api/v1/notifications/<int(max=2147483647):notification_id>/read"): Route(
         # Buyer X's notification: nobody else's to read.
@@ -240,7 +251,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         a_members(200, anonymous=302), supplier_thread, login_next="/dashboard/inquiries/"
     ),
     ("POST", f"{SUPPLIER_PAGE}/messages"): page(
-        a_members(302, anonymous=302),
+        read_only_while_suspended(a_members(302, anonymous=302)),
         page_path("/dashboard/inquiries", inquiry_a, "/messages"),
         login_next="/dashboard/inquiries/",
         form=lambda w: {"body": "USD 0.92 FOB Xiamen, 35 days."},
@@ -248,7 +259,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         writes=MEMBERS_OF_A,
     ),
     ("POST", f"{SUPPLIER_PAGE}/<any(close, read):action>"): page(
-        a_members(302, anonymous=302),
+        read_only_while_suspended(a_members(302, anonymous=302)),
         page_path("/dashboard/inquiries", inquiry_a, "/read"),
         login_next="/dashboard/inquiries/",
         form=lambda w: {},
@@ -263,7 +274,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         f"{INQUIRY}/messages",
         "a closed inquiry",
         Route(
-            parties(409, admin=403),
+            writing_parties(409, admin=403),
             path=api_path(closed_inquiry_a, "/messages"),
             json=lambda w: {"body": "Still there?"},
         ),
@@ -272,7 +283,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         "POST",
         f"{INQUIRY}/close",
         "a closed inquiry",
-        Route(parties(409, admin=403), path=api_path(closed_inquiry_a, "/close")),
+        Route(writing_parties(409, admin=403), path=api_path(closed_inquiry_a, "/close")),
     ),
     (
         "POST",
@@ -308,12 +319,48 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         "to the suspended company",
         Route(only(404, *BUYERS), json=lambda w: inquiry_body(w, supplier_id=w.suspended.id)),
     ),
+    # Buyer X's inquiry to the suspended company: its members read it, write nothing.
+    *[
+        (
+            "POST",
+            rule,
+            "the suspended company's inquiry",
+            Route(
+                logged_in(404) | {"buyer_x": buyer_x, "admin": 403} | dict.fromkeys(SUSPENDED, 403),
+                path=api_path(suspended_inquiry, suffix),
+                json=body,
+            ),
+        )
+        for rule, suffix, buyer_x, body in (
+            (f"{INQUIRY}/messages", "/messages", 201, lambda w: {"body": "We can ship in May."}),
+            (f"{INQUIRY}/close", "/close", 200, None),
+            (f"{INQUIRY}/read", "/read", 200, None),
+        )
+    ],
+    *[
+        (
+            "POST",
+            rule,
+            "the suspended company's inquiry",
+            page(
+                suspended_company_only(403, anonymous=302),
+                page_path("/dashboard/inquiries", suspended_inquiry, suffix),
+                login_next="/dashboard/inquiries/",
+                form=form,
+            ),
+        )
+        for rule, suffix, form in (
+            (f"{SUPPLIER_PAGE}/messages", "/messages", lambda w: {"body": "We can ship in May."}),
+            (f"{SUPPLIER_PAGE}/<any(close, read):action>", "/close", lambda w: {}),
+            (f"{SUPPLIER_PAGE}/<any(close, read):action>", "/read", lambda w: {}),
+        )
+    ],
     (
         "GET",
         INQUIRY,
         "the suspended company's inquiry",
         Route(
-            logged_in(404) | {"buyer_x": 200, "suspended_owner": 200, "admin": 200},
+            logged_in(404) | {"buyer_x": 200, "admin": 200} | dict.fromkeys(SUSPENDED, 200),
             path=api_path(suspended_inquiry),
         ),
     ),

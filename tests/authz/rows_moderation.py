@@ -21,6 +21,7 @@ from marketplace.suppliers import services as supplier_services
 from tests.authz.framework import (
     MEMBERS_OF_A,
     PRINCIPALS,
+    SUSPENDED,
     Route,
     World,
     dashboard,
@@ -326,7 +327,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         "/api/v1/suppliers/" + ID.format("supplier_id") + "/audit-log",
         "the suspended company",
         Route(
-            only(200, "suspended_owner", "admin", others=404),
+            only(200, *SUSPENDED, "admin", others=404),
             path=lambda w: f"/api/v1/suppliers/{w.suspended.id}/audit-log",
         ),
     ),

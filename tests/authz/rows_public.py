@@ -7,7 +7,7 @@ the admins get the page under a "preview" banner (tests/web/test_public_product.
 
 from __future__ import annotations
 
-from tests.authz.framework import MEMBERS_OF_A, Route, World, everyone
+from tests.authz.framework import MEMBERS_OF_A, SUSPENDED, Route, World, everyone
 
 PRODUCT_PAGE = "/products/<int(max=2147483647):product_id>"
 SUPPLIER_PAGE = "/suppliers/<int(max=2147483647):supplier_id>"
@@ -49,7 +49,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         PRODUCT_PAGE,
         "the suspended company's published product",
         Route(
-            everyone(404) | {"suspended_owner": 200, "admin": 200},
+            everyone(404) | dict.fromkeys((*SUSPENDED, "admin"), 200),
             path=product_page("suspended_published"),
             page=True,
         ),
@@ -65,7 +65,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         SUPPLIER_PAGE,
         "the suspended company",
         Route(
-            everyone(404) | {"suspended_owner": 200, "admin": 200},
+            everyone(404) | dict.fromkeys((*SUSPENDED, "admin"), 200),
             path=supplier_page("suspended"),
             page=True,
         ),

@@ -16,16 +16,20 @@ from marketplace import transaction
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.rfqs.models import RFQ, Quotation, RFQMatch
+from marketplace.suppliers.models import SupplierStatus
 from tests.authz.framework import (
     MEMBERS_OF_A,
     NOT_OF_A,
     SUPPLIER_MEMBERS,
+    SUSPENDED,
     Route,
     World,
     a_members,
     dashboard,
     logged_in,
     only,
+    read_only_while_suspended,
+    suspended_company_only,
 )
 from tests.rfqs.support import post_rfq, quote, quote_payload, rfq_payload
 
@@ -67,6 +71,20 @@ def rfq_matched_to_suspended(world: World) -> RFQ:
         return rfq
 
     return world.memo("rfqs:suspended-match", make)
+
+
+def suspended_quotation(world: World) -> Quotation:
+    """The suspended company's quotation on that RFQ, sent before its suspension."""
+
+    def make() -> Quotation:
+        rfq = rfq_matched_to_suspended(world)
+        world.suspended.status = SupplierStatus.ACTIVE
+        quotation = quote(rfq, world.users["suspended_owner"])
+        world.suspended.status = SupplierStatus.SUSPENDED
+        transaction.commit()
+        return quotation
+
+    return world.memo("rfqs:suspended-quotation", make)
 
 
 def closed_rfq(world: World) -> RFQ:
@@ -128,7 +146,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("POST", f"{API_RFQ}/quotations"): Route(
         # A's members revise A's quotation (200); other companies' members are not matched.
-        a_members(200),
+        read_only_while_suspended(a_members(200)),
         path=lambda w: f"/api/v1/rfqs/{rfq_id(w)}/quotations",
         json=lambda w: quote_payload(unit_price="0.98"),
     ),
@@ -143,7 +161,8 @@ MATRIX: dict[tuple[str, str], Route] = {
         for_buyer_x_api(200), path=lambda w: f"/api/v1/quotations/{quotation_id(w)}/accept"
     ),
     ("POST", f"{API_QUOTATION}/withdraw"): Route(
-        a_members(200), path=lambda w: f"/api/v1/quotations/{quotation_id(w)}/withdraw"
+        read_only_while_suspended(a_members(200)),
+        path=lambda w: f"/api/v1/quotations/{quotation_id(w)}/withdraw",
     ),
     # Buyer pages ------------------------------------------------------------------------
     ("GET", "/buyer/rfqs"): buyer_page(only(200, *BUYERS, anonymous=302), "/buyer/rfqs"),
@@ -187,7 +206,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         a_members(200, anonymous=302), lambda w: f"/dashboard/rfqs/{rfq_id(w)}"
     ),
     ("POST", PAGE_SUPPLIER_RFQ): dashboard(
-        a_members(302, anonymous=302),
+        read_only_while_suspended(a_members(302, anonymous=302)),
         lambda w: f"/dashboard/rfqs/{rfq_id(w)}",
         form=lambda w: quote_payload(unit_price="0.97"),
         success=lambda w: f"/dashboard/rfqs/{rfq_id(w)}",
@@ -197,7 +216,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         only(200, *SUPPLIER_MEMBERS, anonymous=302), "/dashboard/quotations"
     ),
     ("POST", PAGE_WITHDRAW): dashboard(
-        a_members(302, anonymous=302),
+        read_only_while_suspended(a_members(302, anonymous=302)),
         lambda w: f"/dashboard/quotations/{quotation_id(w)}/withdraw",
         form=lambda w: {},
         success=lambda w: f"/dashboard/rfqs/{rfq_id(w)}",
@@ -208,10 +227,41 @@ MATRIX: dict[tuple[str, str], Route] = {
 EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
     (
         "POST",
+        f"{API_QUOTATION}/withdraw",
+        "the suspended company's own quotation",
+        Route(
+            suspended_company_only(403),
+            path=lambda w: f"/api/v1/quotations/{suspended_quotation(w).id}/withdraw",
+        ),
+    ),
+    (
+        "POST",
+        PAGE_WITHDRAW,
+        "the suspended company's own quotation",
+        dashboard(
+            suspended_company_only(403, anonymous=302),
+            lambda w: f"/dashboard/quotations/{suspended_quotation(w).id}/withdraw",
+            form=lambda w: {},
+        ),
+    ),
+    (
+        "POST",
+        PAGE_SUPPLIER_RFQ,
+        "revising the suspended company's own quotation",
+        dashboard(
+            read_only_while_suspended(a_members(302, anonymous=302)),
+            lambda w: f"/dashboard/rfqs/{suspended_quotation(w).rfq_id}",
+            form=lambda w: quote_payload(unit_price="0.90"),
+            success=lambda w: f"/dashboard/rfqs/{suspended_quotation(w).rfq_id}",
+            writes=MEMBERS_OF_A,
+        ),
+    ),
+    (
+        "POST",
         f"{API_RFQ}/quotations",
         "an RFQ matched to the suspended company before its suspension",
         Route(
-            a_members(201) | {"suspended_owner": 409},
+            read_only_while_suspended(a_members(201)),
             path=lambda w: f"/api/v1/rfqs/{rfq_matched_to_suspended(w).id}/quotations",
             json=lambda w: quote_payload(),
         ),
@@ -221,7 +271,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         API_RFQ,
         "an RFQ matched to the suspended company before its suspension",
         Route(
-            visible_to_parties(200) | {"suspended_owner": 200},
+            visible_to_parties(200) | dict.fromkeys(SUSPENDED, 200),
             path=lambda w: f"/api/v1/rfqs/{rfq_matched_to_suspended(w).id}",
         ),
     ),
@@ -230,7 +280,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         f"{API_RFQ}/quotations",
         "an RFQ past its quote deadline",
         Route(
-            a_members(409),
+            read_only_while_suspended(a_members(409)),
             path=lambda w: f"/api/v1/rfqs/{closed_rfq(w).id}/quotations",
             json=lambda w: quote_payload(),
         ),
@@ -241,7 +291,7 @@ EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
         "an RFQ past its quote deadline",
         Route(
             # The quote form answers with the page and the reason: nothing written.
-            a_members(409, anonymous=302),
+            read_only_while_suspended(a_members(409, anonymous=302)),
             path=lambda w: f"/dashboard/rfqs/{closed_rfq(w).id}",
             form=lambda w: quote_payload(),
             page=True,

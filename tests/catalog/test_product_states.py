@@ -72,7 +72,9 @@ def test_a_suspended_company_cannot_submit(client, owner):
     product = make_product(owner.supplier)
     owner.supplier.status = SupplierStatus.SUSPENDED
     commit()
-    assert client.post(url(product, "/submit")).status_code == 409
+    response = client.post(url(product, "/submit"))
+    assert response.status_code == 403  # read-only (tests/suppliers/test_suspended_company.py)
+    assert response.json["message"].startswith("Your company is suspended")
     assert status_of(product) == "draft"
 
 

@@ -126,11 +126,11 @@ def test_suspending_a_supplier_hides_everything_at_once_and_reinstating_shows_it
     assert client.get(f"/api/v1/products/{published.id}").status_code == 404
     assert client.get(f"/api/v1/suppliers/{supplier.id}").status_code == 404
     assert supplier.id not in [s["id"] for s in client.get("/api/v1/suppliers").json["items"]]
-    # Its members can sign in and look at their catalog, but not submit.
+    # Its members can sign in and look at their catalog, but not submit (read-only).
     member = login_as(owner)
     assert member.get(f"/api/v1/products/{published.id}").status_code == 200
     submit = member.post(f"/api/v1/products/{draft.id}/submit")
-    assert submit.status_code == 409
+    assert submit.status_code == 403
     assert refresh(draft).status == S.DRAFT
     # Suspending again is a conflict and writes nothing.
     again = admin_api.post(
@@ -276,8 +276,8 @@ def test_a_suspended_suppliers_staff_cannot_quote(admin_api, login_as):
 
     response = login_as(staff).post(f"/api/v1/rfqs/{rfq.id}/quotations", json=quote_payload())
 
-    assert response.status_code == 409, response.json
-    assert "suspended" in response.json["message"]
+    assert response.status_code == 403, response.json
+    assert response.json["message"].startswith("Your company is suspended")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Quotation)) == 0
     admin_api.post(f"/api/v1/admin/suppliers/{supplier.id}/reinstate")
     again = login_as(staff).post(f"/api/v1/rfqs/{rfq.id}/quotations", json=quote_payload())

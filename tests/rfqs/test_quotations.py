@@ -183,8 +183,8 @@ def test_a_suspended_company_cannot_quote(rfq, alpha, login_as):
     supplier.status = SupplierStatus.SUSPENDED
     transaction.commit()
     response = login_as(owner).post(url(rfq), json=quote_payload())
-    assert response.status_code == 409
-    assert response.json["message"] == "Your company is suspended; it cannot quote."
+    assert response.status_code == 403
+    assert response.json["message"].startswith("Your company is suspended: its catalog")
     assert rows() == (0, 0)
 
 
