@@ -229,6 +229,10 @@ def import_upload(supplier: Supplier, upload: Any) -> dict[str, int]:
 def write_plan(supplier: Supplier, plan: _Plan, vocabulary: services.Vocabulary) -> ImportResult:
     result = ImportResult(created=len(plan.creates), unchanged=plan.unchanged)
     try:
+        # Another edit may have changed these products since they were read for the
+        # plan: wait for it and apply the rows to what it left (edit_product checks
+        # the rules again on the result).
+        services.lock_for_edit([product for _number, product, _values in plan.updates])
         with db.session.begin_nested():
             services.bulk_create_products(supplier, plan.creates, vocabulary)
             for number, product, values in plan.updates:
