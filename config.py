@@ -137,6 +137,15 @@ class Config:
     IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
     IMPORT_UPLOAD_MAX_BODY = IMPORT_MAX_BYTES + 64 * 1024
     IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+    # What reading a file may cost, whatever its size in bytes (catalog/importer/reading.py):
+    # columns of a row or of an XLSX sheet's used range (the import has 22), cells read
+    # (formatted empty ones too), and the empty rows in a row that end the table.
+    IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 40)
+    IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 500_000)
+    IMPORT_EMPTY_ROWS_STOP = env_int("IMPORT_EMPTY_ROWS_STOP", 1000)
+    # An import from the API or the import page gives up after this long (nothing written),
+    # well before the web server's own worker timeout (gunicorn: 30 s) would kill it.
+    IMPORT_TIME_LIMIT_SECONDS = env_float("IMPORT_TIME_LIMIT_SECONDS", 20.0)
 
     # Rate limits (Flask-Limiter notation)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

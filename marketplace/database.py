@@ -25,6 +25,10 @@ a pooler runs between clients) return to it instead of wiping it.
 A lock that is still held after the timeout raises ``OperationalError`` on both
 databases, which ``marketplace.errors`` answers with 503 and ``Retry-After``.
 
+``lock_rows`` locks rows before a read-modify-write that a constraint alone cannot
+settle (replacing a product's price tiers): ``SELECT ... FOR UPDATE`` on PostgreSQL,
+the write lock taken before the reads on SQLite.
+
 Read replica (``DATABASE_REPLICA_URL``, optional): views marked with
 ``reads_from_replica`` (search and the public catalog pages) read from a second
 engine when the visitor is anonymous; ``RoutingSession`` sends everything else —
@@ -38,7 +42,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +51,7 @@ from flask_login import current_user
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import InstrumentedAttribute, Session, scoped_session
 from sqlalchemy.sql.dml import UpdateBase
 
 from config import normalise_database_url
@@ -225,25 +230,9 @@ def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def before_write(connection, _cursor, statement, _parameters, _context, _executemany):
-        if not connection.info.get(_LAZY_IMMEDIATE):
-            return
-        dbapi_connection = connection.connection.dbapi_connection
-        if dbapi_connection.in_transaction or _is_read(statement):
-            return
-        # SAVEPOINT, INSERT, UPDATE, DELETE, WITH ...: take the write lock first.
-        try:
-            dbapi_connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            # Events run outside SQLAlchemy's own wrapping: raise what it would have
-            # ("database is locked" -> OperationalError -> 503 in marketplace.errors).
-            raise exc.DBAPIError.instance(
-                "BEGIN IMMEDIATE",
-                None,
-                error,
-                sqlite3.Error,
-                hide_parameters=True,
-                dialect=connection.dialect,
-            ) from error
+        if not _is_read(statement):
+            # SAVEPOINT, INSERT, UPDATE, DELETE, WITH ...: take the write lock first.
+            _begin_immediate(connection)
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
@@ -251,5 +240,56 @@ def configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
         connection.info[_LAZY_IMMEDIATE] = False
 
 
+def _begin_immediate(connection: sa.Connection) -> None:
+    """An unsafe request's SQLite connection still reading in autocommit: take the write
+    lock now (``BEGIN IMMEDIATE``, waiting up to the busy timeout)."""
+    if not connection.info.get(_LAZY_IMMEDIATE):
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is None or dbapi_connection.in_transaction:
+        return
+    try:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        # Events run outside SQLAlchemy's own wrapping: raise what it would have
+        # ("database is locked" -> OperationalError -> 503 in marketplace.errors).
+        raise exc.DBAPIError.instance(
+            "BEGIN IMMEDIATE",
+            None,
+            error,
+            sqlite3.Error,
+            hide_parameters=True,
+            dialect=connection.dialect,
+        ) from error
+
+
 def _is_read(statement: str) -> bool:
     return statement.lstrip()[:6].upper() == "SELECT"
+
+
+LOCK_CHUNK = 1000
+
+
+def lock_rows(
+    session: Session | scoped_session[Any], key: InstrumentedAttribute[int], ids: Iterable[int]
+) -> None:
+    """Hold the rows whose ``key`` (a model's integer primary key) is in ``ids`` until the
+    transaction ends, so that what the caller reads next is what the previous holder
+    committed, and a second caller waits for this one to finish.
+
+    PostgreSQL: ``SELECT key ... ORDER BY key FOR UPDATE`` (in key order, so that two
+    callers locking overlapping rows queue instead of deadlocking). SQLite has one write
+    lock for the whole database: it is taken now (``BEGIN IMMEDIATE``), where an unsafe
+    request would otherwise take it at its first write, after its reads. A lock still
+    held by someone else after the lock or busy timeout raises ``OperationalError``
+    (503 in ``marketplace.errors``)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _begin_immediate(connection)
+        return
+    for start in range(0, len(wanted), LOCK_CHUNK):
+        chunk = wanted[start : start + LOCK_CHUNK]
+        session.execute(sa.select(key).where(key.in_(chunk)).order_by(key).with_for_update())

@@ -5,7 +5,7 @@ Cell formats and the round-trip rules are documented in ``marketplace.catalog.ex
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 from flask_login import current_user
 from marshmallow import fields, validate
 
@@ -75,7 +75,12 @@ def import_catalog(files):
     `errors: {"<row number>": {"<field>": ["..."]}}` (the header is row 1). See the
     template (`GET /catalog/import-template`) for the cell formats."""
     upload = files["file"]
-    result = importer.import_catalog(current_user.supplier, upload.read(), upload.filename)
+    result = importer.import_catalog(
+        current_user.supplier,
+        upload.read(),
+        upload.filename,
+        time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
+    )
     audit.record_catalog_import(current_user.supplier, result.as_dict(), upload.filename)
     return result.as_dict()
 

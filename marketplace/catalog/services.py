@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import (
@@ -27,7 +28,8 @@ from marketplace.catalog.models import (
 from marketplace.catalog.rules import product_rule_errors
 from marketplace.catalog.signals import product_entered_review, published_products_changed
 from marketplace.catalog.sizes import eu_sizes
-from marketplace.db import utcnow
+from marketplace.database import lock_rows
+from marketplace.db import utcnow, violates
 from marketplace.errors import Conflict, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.permissions import can_view_supplier_private, is_member_of
@@ -341,11 +343,44 @@ def create_product(supplier: Supplier, data: Mapping[str, Any]) -> Product:
     return product
 
 
+TIERS_CONSTRAINT = "uq_price_tiers_product_id_min_qty:price_tiers.product_id"
+TIERS_CHANGED_MEANWHILE = (
+    "The price tiers were changed by another edit at the same moment; reload the product "
+    "and try again."
+)
+
+
+def lock_for_edit(products: Sequence[Product]) -> None:
+    """Hold the products' rows until the transaction ends and reload them, with their
+    tiers and materials, as the previous writer committed them.
+
+    Without it two edits of one product (PATCH, the edit form, an import) read the same
+    tiers, and the second one's replacement deletes rows the first one had already
+    replaced and inserts tiers that collide with the first one's on the unique
+    ``(product_id, min_qty)``. With it the second edit waits, then starts from the first
+    one's result. Call it before reading or changing anything of the products."""
+    ids = [product.id for product in products]
+    lock_rows(db.session, Product.id, ids)
+    for start in range(0, len(ids), 500):
+        db.session.scalars(
+            sa.select(Product)
+            .where(Product.id.in_(ids[start : start + 500]))
+            .options(selectinload(Product.price_tiers), selectinload(Product.materials))
+            .execution_options(populate_existing=True)
+        ).all()
+
+
 def update_product(product: Product, data: Mapping[str, Any]) -> Product:
     """Edit a product and move it through the state machine as the contract says."""
+    lock_for_edit([product])
     before = product.status
     changed = edit_product(product, data)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if violates(exc, TIERS_CONSTRAINT):  # the lock makes this unexpected: still a 409
+            raise Conflict(TIERS_CHANGED_MEANWHILE) from exc
+        raise
     if before != product.status == ProductStatus.PENDING_REVIEW:
         _run_moderation_checks(product)  # back to review: flag it afresh
     elif changed and product.status == ProductStatus.PUBLISHED:
@@ -363,7 +398,8 @@ def not_editable(product: Product) -> Conflict | None:
 def edit_product(
     product: Product, data: Mapping[str, Any], *, vocabulary: Vocabulary | None = None
 ) -> set[str]:
-    """``update_product`` without the flush, for bulk work; returns the changed fields."""
+    """``update_product`` without the lock and the flush, for bulk work (which locks its
+    products with ``lock_for_edit`` first); returns the changed fields."""
     if error := not_editable(product):
         raise error
     sku_changed = "sku" in data and data["sku"] != product.sku

@@ -23,11 +23,20 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from marketplace.catalog import services
 from marketplace.catalog.exporter import product_cells, unneutralise
-from marketplace.catalog.importer.reading import FileTooLarge, Table, file_error, read_table
+from marketplace.catalog.importer.reading import (
+    NO_DEADLINE,
+    Deadline,
+    FileTooLarge,
+    ImportTooSlow,
+    Table,
+    file_error,
+    read_table,
+)
 from marketplace.catalog.importer.rows import RowValidator
 from marketplace.catalog.models import Product, ProductStatus
 from marketplace.errors import Conflict, DomainError, ValidationFailed
@@ -35,8 +44,10 @@ from marketplace.extensions import db
 from marketplace.suppliers.models import Supplier
 
 __all__ = [
+    "Deadline",
     "FileTooLarge",
     "ImportResult",
+    "ImportTooSlow",
     "RowValidator",
     "Table",
     "import_catalog",
@@ -128,16 +139,22 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _loaded(validator: RowValidator, table: Table, chunk: int = 500) -> Iterator[tuple]:
+def _loaded(
+    validator: RowValidator, table: Table, deadline: Deadline, chunk: int = 500
+) -> Iterator[tuple]:
     """Each row's (values, errors), validated column by column a chunk of rows at a time
-    (so that a progress bar still moves)."""
+    (so that a progress bar still moves, and the deadline is looked at)."""
     for start in range(0, len(table.rows), chunk):
+        deadline.check()
         yield from validator.load_all([cells for _n, cells in table.rows[start : start + chunk]])
 
 
 @_cyclic_gc_paused()
 def plan_import(
-    supplier: Supplier, table: Table, progress: Progress | None = None
+    supplier: Supplier,
+    table: Table,
+    progress: Progress | None = None,
+    deadline: Deadline = NO_DEADLINE,
 ) -> tuple[_Plan, services.Vocabulary]:
     """Validate every row; nothing is written."""
     validator = RowValidator()
@@ -147,7 +164,7 @@ def plan_import(
     plan = _Plan()
     first_row_of: dict[str, int] = {}
     for done, ((number, cells), (values, errors)) in enumerate(
-        zip(table.rows, _loaded(validator, table), strict=True), start=1
+        zip(table.rows, _loaded(validator, table, deadline), strict=True), start=1
     ):
         sku = values.get("sku")
         if sku is not None:
@@ -179,8 +196,10 @@ def plan_import(
                     plan.updates.append((number, product, values))
         if errors:
             plan.errors[str(number)] = errors
-        if progress and done % 100 == 0:
-            progress(100)
+        if done % 100 == 0:
+            deadline.check()
+            if progress:
+                progress(100)
     if progress and len(table.rows) % 100:
         progress(len(table.rows) % 100)
     return plan, vocabulary
@@ -192,24 +211,30 @@ def import_catalog(
     filename: str | None = None,
     *,
     progress: Progress | None = None,
+    time_limit: float | None = None,
 ) -> ImportResult:
     """Upsert a CSV/XLSX catalog file into ``supplier``'s catalog, all or nothing.
 
     Raises ``ValidationFailed`` with ``errors = {"<row number>": {"field": [...]}}``
     (the header is row 1) and writes nothing when any row is bad; flushes, the caller
-    commits.
+    commits. ``time_limit`` (seconds; the API and the import page give
+    ``IMPORT_TIME_LIMIT_SECONDS``): past it, ``ImportTooSlow`` (413) and nothing written.
     """
     with _cyclic_gc_paused():
-        return _import_catalog(supplier, data, filename, progress)
+        return _import_catalog(supplier, data, filename, progress, Deadline(time_limit))
 
 
 def _import_catalog(
-    supplier: Supplier, data: bytes, filename: str | None, progress: Progress | None
+    supplier: Supplier,
+    data: bytes,
+    filename: str | None,
+    progress: Progress | None,
+    deadline: Deadline,
 ) -> ImportResult:
-    table = read_table(data, filename)
+    table = read_table(data, filename, deadline=deadline)
     if not table.rows:
         raise file_error("The file has a header but no product rows.")
-    plan, vocabulary = plan_import(supplier, table, progress)
+    plan, vocabulary = plan_import(supplier, table, progress, deadline)
     if plan.errors:
         count = len(plan.errors)
         raise ValidationFailed(
@@ -217,24 +242,36 @@ def _import_catalog(
             f"{'have' if count > 1 else 'has'} problems; nothing was imported.",
             errors=plan.errors,
         )
-    return write_plan(supplier, plan, vocabulary)
+    return write_plan(supplier, plan, vocabulary, deadline)
 
 
 def import_upload(supplier: Supplier, upload: Any) -> dict[str, int]:
-    """``import_catalog`` for an uploaded ``werkzeug`` file (the dashboard's import page);
-    returns the counts."""
-    return import_catalog(supplier, upload.read(), upload.filename).as_dict()
+    """``import_catalog`` for an uploaded ``werkzeug`` file (the dashboard's import page),
+    within ``IMPORT_TIME_LIMIT_SECONDS``; returns the counts."""
+    time_limit = current_app.config["IMPORT_TIME_LIMIT_SECONDS"]
+    return import_catalog(supplier, upload.read(), upload.filename, time_limit=time_limit).as_dict()
 
 
 @_cyclic_gc_paused()
-def write_plan(supplier: Supplier, plan: _Plan, vocabulary: services.Vocabulary) -> ImportResult:
+def write_plan(
+    supplier: Supplier,
+    plan: _Plan,
+    vocabulary: services.Vocabulary,
+    deadline: Deadline = NO_DEADLINE,
+) -> ImportResult:
     result = ImportResult(created=len(plan.creates), unchanged=plan.unchanged)
     # Published products changed without leaving the catalog: checked again after the flush.
     still_published: list[tuple[Product, set[str]]] = []
     try:
+        # Another edit may have changed these products since they were read for the
+        # plan: wait for it and apply the rows to what it left (edit_product checks
+        # the rules again on the result).
+        services.lock_for_edit([product for _number, product, _values in plan.updates])
         with db.session.begin_nested():
             services.bulk_create_products(supplier, plan.creates, vocabulary)
-            for number, product, values in plan.updates:
+            for done, (number, product, values) in enumerate(plan.updates, start=1):
+                if done % 100 == 0:
+                    deadline.check()
                 was_published = product.status == ProductStatus.PUBLISHED
                 try:
                     changed = services.edit_product(
