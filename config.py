@@ -104,6 +104,11 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_ME_DAYS)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_LIFETIME_HOURS)
     API_TOKEN_MAX_PER_USER = env_int("API_TOKEN_MAX_PER_USER", 20)
+    # Creating an API token needs the password entered in this session this recently
+    # (at login, or sent again with the request).
+    TOKEN_CREATE_REAUTH_SECONDS = env_int("TOKEN_CREATE_REAUTH_SECONDS", 15 * 60)
+    # Seconds a password reset link (e-mailed, single use) works.
+    PASSWORD_RESET_TTL = env_int("PASSWORD_RESET_TTL", 3600)
     # argon2id cost (argon2-cffi / RFC 9106 low-memory defaults); memory in KiB
     ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
@@ -156,11 +161,20 @@ class Config:
     # warning logged, and the storage is left alone this long before the next try.
     RATELIMIT_RETRY_SECONDS = env_float("RATELIMIT_RETRY_SECONDS", 10.0)
     RATELIMIT_REDIS_TIMEOUT_SECONDS = env_float("RATELIMIT_REDIS_TIMEOUT_SECONDS", 0.5)
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes")
-    LOGIN_FAILURE_LIMIT_PER_ACCOUNT = os.environ.get(
-        "LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "100 per hour"
-    )
+    # Login: hard limits per (account, client IP) and per client IP; failures against one
+    # account from every address together only slow sign-ins from unfamiliar addresses,
+    # so nobody can lock the owner out by guessing from elsewhere.
+    LOGIN_LIMIT_PER_ACCOUNT_IP = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_IP", "10 per 5 minutes")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "10 per 5 minutes")
+    LOGIN_SLOWDOWN_FAILURES_PER_ACCOUNT = os.environ.get(
+        "LOGIN_SLOWDOWN_FAILURES_PER_ACCOUNT", "10 per 5 minutes;100 per hour"
+    )
+    LOGIN_SLOWDOWN_RATE_PER_ACCOUNT = os.environ.get(
+        "LOGIN_SLOWDOWN_RATE_PER_ACCOUNT", "1 per 10 seconds"
+    )
+    LOGIN_FAMILIAR_ADDRESS_DAYS = env_int("LOGIN_FAMILIAR_ADDRESS_DAYS", 30)
+    PASSWORD_RESET_LIMIT_PER_EMAIL = os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", "5 per hour")
+    PASSWORD_RESET_LIMIT_PER_IP = os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "10 per hour")
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "20 per hour")
 
     # Sourcing: inquiries, RFQs, quotations (per-buyer limits in Flask-Limiter notation,

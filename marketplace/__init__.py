@@ -70,16 +70,18 @@ def register_receivers() -> None:
     """A domain never imports a domain above it (pyproject.toml, ``domain-layers``): what a
     lower one announces, a higher one does, connected here. (blinker signals are global;
     connecting the same receiver again, for each app, changes nothing.)"""
-    from marketplace.accounts.signals import supplier_registered
+    from marketplace.accounts.signals import account_email, supplier_registered
     from marketplace.catalog.signals import product_entered_review, published_products_changed
     from marketplace.inquiries.signals import response_metrics_changed
     from marketplace.moderation.checks import check_product, prohibited_terms_in_identity
     from marketplace.moderation.rechecks import recheck_published
+    from marketplace.notifications.services import send_account_email
     from marketplace.rfqs.tasks import queue_metrics_refresh
     from marketplace.suppliers.services import create_owner_company
     from marketplace.suppliers.signals import identity_changing
 
     supplier_registered.connect(create_owner_company)
+    account_email.connect(send_account_email)
     product_entered_review.connect(check_product)
     published_products_changed.connect(recheck_published)
     response_metrics_changed.connect(queue_metrics_refresh)
@@ -113,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
 
     # The page modules add their views to ``web_bp``; import them before registering it.
     from marketplace.web import (  # noqa: F401
+        account_pages,
         admin_jobs_pages,
         admin_pages,
         inquiry_pages,

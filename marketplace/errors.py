@@ -37,6 +37,14 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class InvalidToken(DomainError):
+    """A single-use token from an e-mail (password reset...) that is unknown, used or
+    expired: 400, with one message for the three."""
+
+    status_code = 400
+    default_message = "The token is invalid, used or expired."
+
+
 class Unauthorized(DomainError):
     status_code = 401
     default_message = "Authentication is required."

@@ -45,11 +45,29 @@ class Bucket:
 
 
 BUCKETS: dict[str, Bucket] = {
-    "login-account": Bucket(
-        "LOGIN_LIMIT_PER_ACCOUNT", "every login attempt per e-mail (case-insensitive)"
+    "login-account-ip": Bucket(
+        "LOGIN_LIMIT_PER_ACCOUNT_IP",
+        "every login attempt per e-mail (case-insensitive) and client IP",
+        "Too many sign-in attempts for this account from your address; try again later, "
+        "or reset your password.",
     ),
-    "login-failures": Bucket("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "failed logins per e-mail"),
     "login-ip": Bucket("LOGIN_LIMIT_PER_IP", "failed or malformed logins per client IP"),
+    "login-failures": Bucket(
+        "LOGIN_SLOWDOWN_FAILURES_PER_ACCOUNT",
+        "failed logins per e-mail from every address: used up, the account is slowed down",
+    ),
+    "login-slowdown": Bucket(
+        "LOGIN_SLOWDOWN_RATE_PER_ACCOUNT",
+        "login attempts per e-mail from unfamiliar addresses while the account is slowed down",
+        "This account has had many failed sign-ins from other places; try again in a few "
+        "seconds, or reset your password.",
+    ),
+    "password-reset-email": Bucket(
+        "PASSWORD_RESET_LIMIT_PER_EMAIL", "password reset e-mails per address (then none)"
+    ),
+    "password-reset-ip": Bucket(
+        "PASSWORD_RESET_LIMIT_PER_IP", "password reset requests per client IP"
+    ),
     "register-ip": Bucket("REGISTER_LIMIT_PER_IP", "registration attempts per client IP"),
     "inquiry": Bucket("INQUIRY_LIMITS_PER_BUYER", "new inquiries per buyer"),
     "message": Bucket("MESSAGE_LIMITS_PER_USER", "inquiry messages per user"),
@@ -151,25 +169,66 @@ def reset(app: Flask | None = None) -> None:
 
 
 # Login ------------------------------------------------------------------------------
+#
+# Hard limits are per (account, client IP) and per client IP: whoever guesses from
+# address A is refused at A, and the owner at address B is not.  Failures against one
+# account from every address together only *slow it down*: while they are over
+# LOGIN_SLOWDOWN_FAILURES_PER_ACCOUNT, attempts from addresses the account has not
+# signed in from lately share a small allowance (LOGIN_SLOWDOWN_RATE_PER_ACCOUNT, a 429
+# with a Retry-After of seconds), and addresses it has signed in from (or reset its
+# password from) are not held back at all.  A password reset always works.
 
 
 def login_attempt(email_normalized: str) -> None:
     """Before a password is checked: refuse when the client IP has too many recent
-    failures, or the account too many attempts (this one included) or failures.
+    failures, the account too many attempts from this IP (this one included), or the
+    account is slowed down and has not signed in from this address lately.
 
     Only failures count per IP, so everyone in an office behind one address can sign in;
-    every attempt counts per account for the short window."""
+    every attempt counts per (account, IP)."""
     account = _login_account(email_normalized)
-    check("login-ip", client_ip())
-    hit("login-account", account)
-    check("login-failures", account)
+    ip = client_ip()
+    check("login-ip", ip)
+    hit("login-account-ip", _account_at(account, ip))
+    if not test("login-failures", account) and not is_familiar_address(account):
+        hit("login-slowdown", account)
 
 
 def login_failed(email_normalized: str) -> None:
     """A wrong password, an unknown e-mail or a malformed attempt: counts against the
-    account's hourly cap and the client IP."""
+    account (from every address: the slow-down) and the client IP."""
     count("login-failures", _login_account(email_normalized))
     count("login-ip", client_ip())
+
+
+def login_succeeded(email_normalized: str) -> None:
+    """The account signed in from the client's address: it is familiar from now on."""
+    remember_address(email_normalized)
+
+
+def password_reset_done(email_normalized: str) -> None:
+    """The account's owner reset the password from the client's address: the address
+    becomes familiar and its (account, IP) attempts start again from zero."""
+    account = _login_account(email_normalized)
+    _clear("login-account-ip", _account_at(account, client_ip()))
+    remember_address(account)
+
+
+def remember_address(email_normalized: str) -> None:
+    """Mark the client IP familiar to the account for LOGIN_FAMILIAR_ADDRESS_DAYS."""
+    key = _familiar_key(_login_account(email_normalized))
+    seconds = int(current_app.config["LOGIN_FAMILIAR_ADDRESS_DAYS"] * 86400)
+
+    def mark(state: _State) -> None:
+        state.storage.clear(key)  # a new sign-in starts the period again
+        state.storage.incr(key, seconds)
+
+    _call(_state(), mark)
+
+
+def is_familiar_address(email_normalized: str) -> bool:
+    key = _familiar_key(_login_account(email_normalized))
+    return bool(_call(_state(), lambda state: state.storage.get(key), default=0))
 
 
 def _login_account(email_normalized: str) -> str:
@@ -180,6 +239,16 @@ def _login_account(email_normalized: str) -> str:
     return email_normalized
 
 
+def _account_at(account: str, ip: str) -> str:
+    return f"{ip} {account}"  # an IP has no space: the key names one pair
+
+
+def _familiar_key(account: str) -> str:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "marketplace"
+    ip = client_ip()
+    return _safe(f"LIMITER/{prefix}/login-familiar/{_account_at(account, ip)}")
+
+
 # Internals --------------------------------------------------------------------------
 
 
@@ -187,9 +256,18 @@ def _prepare(bucket: str, key: str | int) -> tuple[_State | None, list[RateLimit
     config = current_app.config
     items = parse_many(config[BUCKETS[bucket].setting])
     prefix = config.get("RATELIMIT_KEY_PREFIX") or "marketplace"
+    return _state(), items, (prefix, bucket, _safe(str(key)))
+
+
+def _safe(key: str) -> str:
     # The storage may not encode every string (Redis refuses lone surrogates).
-    safe_key = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
-    return _state(), items, (prefix, bucket, safe_key)
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _clear(bucket: str, key: str | int) -> None:
+    state, items, ids = _prepare(bucket, key)
+    for item in items:
+        _call(state, lambda state, item=item: state.strategy.clear(item, *ids))
 
 
 def _exhausted(bucket: str, key: str | int) -> RateLimitItem | None:

@@ -8,7 +8,9 @@ the API or in its spec; fix it at the source, never by loosening this file.
 
 - Logged-in principals authenticate with a Bearer token made for a *fresh* user on
   every case called, so logout, a password change or revoking a token in one case
-  cannot affect the next one (or another principal's run).
+  cannot affect the next one (or another principal's run).  Creating an API token needs
+  a session signed in with the password (a token gets 403): its cases use a fresh user's
+  fresh login session instead (``SESSION_ONLY``).
 - Anonymous is a browser visitor: it carries a session cookie and its CSRF token, so
   register and login are exercised for real; every logged-in operation must answer
   401 (``ignored_auth`` checks that).  Without the CSRF token an unsafe request is a
@@ -55,6 +57,7 @@ from marketplace import ratelimit, transaction
 from marketplace.accounts import services
 from marketplace.accounts.models import ApiToken
 from marketplace.extensions import db
+from tests.conftest import PASSWORD
 from tests.factories import AdminFactory, BuyerFactory, SupplierOwnerFactory
 
 SPEC_PATH = "/api/v1/openapi.json"
@@ -67,6 +70,8 @@ LOGGED_IN_FACTORIES = {
     "admin": AdminFactory,
 }
 PRINCIPALS = ["anonymous", *LOGGED_IN_FACTORIES]
+# Operations only a session signed in with the password may call (a Bearer token: 403).
+SESSION_ONLY = {"POST /api/v1/auth/tokens"}
 
 # Operations whose schema-valid input can still break a business rule the schema cannot
 # express; for them a 422 is a correct answer to "positive" data.
@@ -97,6 +102,15 @@ BUSINESS_RULE_422 = [
     ("POST", "/api/v1/admin/reports/{report_id}/resolve"),
     # a company's name and address may not contain a term of the admins' prohibited list
     ("PATCH", "/api/v1/suppliers/{supplier_id}"),
+    # refusing a verification needs a reason (reached when the drawn body is
+    # {"decision": "refuse", "reason": null})
+    ("POST", "/api/v1/admin/suppliers/{supplier_id}/verify"),
+]
+# Operations whose schema-valid input carries a secret only an e-mail delivers: a made-up
+# one is the contract's 400 ("a used, expired or forged token"), and the new password may
+# break the password policy (422).
+EMAILED_TOKEN_400 = [
+    ("POST", "/api/v1/auth/password-reset/confirm"),
 ]
 POSITIVE_STATUSES = ["2xx", "3xx", 401, 403, 404, 409, 429]
 
@@ -179,6 +193,17 @@ def schemathesis_settings() -> dict:
                 }
                 for method, path in BUSINESS_RULE_422
             ],
+            *[
+                {
+                    "include-name": f"{method} {path}",
+                    "checks": {
+                        "positive_data_acceptance": {
+                            "expected-statuses": [*POSITIVE_STATUSES, 400, 422]
+                        }
+                    },
+                }
+                for method, path in EMAILED_TOKEN_400
+            ],
         ],
     }
 
@@ -216,6 +241,21 @@ class FreshBearers:
         if not self.unused:
             self.unused = self._make(self.BATCH)
         return f"Bearer {self.unused.pop()}"
+
+    def session(self, app) -> dict:
+        """A fresh user's fresh login session: its cookie and CSRF token."""
+        user = self.factory()
+        client = app.test_client()
+        csrf = client.get("/api/v1/auth/csrf").json["csrf_token"]
+        body = {"email": user.email, "password": PASSWORD}
+        response = client.post("/api/v1/auth/login", json=body, headers={"X-CSRFToken": csrf})
+        assert response.status_code == 200, response.json
+        cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+        assert cookie is not None
+        return {
+            "headers": {"X-CSRFToken": response.headers["X-CSRFToken"]},
+            "cookies": {cookie.key: cookie.value},
+        }
 
     def _make(self, count: int) -> list[str]:
         users = self.factory.build_batch(count)
@@ -264,7 +304,10 @@ def check_case(case, bearers: FreshBearers | None, browser: dict, counter: dict)
         # A list cursor is opaque and signed: only the API can make a valid one, so a
         # made-up cursor is a 422 by design.  Negative cases keep fuzzing it.
         (case.query or {}).pop("cursor", None)
-    if bearers is not None and (case.headers or {}).get("Authorization") == PENDING_BEARER:
+    if bearers is not None and case.operation.label in SESSION_ONLY:
+        (case.headers or {}).pop("Authorization", None)
+        browser = bearers.session(case.operation.schema.app)
+    elif bearers is not None and (case.headers or {}).get("Authorization") == PENDING_BEARER:
         case.headers["Authorization"] = bearers.take()
     case.call_and_validate(**browser)
 

@@ -55,7 +55,7 @@ from marketplace.accounts import services as accounts
 from marketplace.catalog.models import ProductStatus
 from marketplace.extensions import db
 from tests.catalog.support import make_product
-from tests.conftest import _session_on
+from tests.conftest import PASSWORD, _session_on
 from tests.factories import AdminFactory, BuyerFactory
 from tests.rfqs.support import supplier_with_catalog
 from tests.test_schemathesis import SPEC_PATH, fresh_g_per_request, schemathesis_settings
@@ -270,6 +270,23 @@ def actors_of(label: str) -> tuple[str, ...]:
     raise AssertionError(f"who calls {label}? add it to ACTORS")
 
 
+# Operations only a session signed in with the password may call (a Bearer token: 403):
+# their callers use a login session (cookie and CSRF token) instead of their token.
+SESSION_ONLY = {"POST /auth/tokens"}
+SESSION_ACTORS = {actor for label in SESSION_ONLY for actor in ACTORS[label]}
+
+
+def login_session(app: Flask, user: Any) -> dict[str, Any]:
+    client = app.test_client()
+    csrf = client.get("/api/v1/auth/csrf").json["csrf_token"]
+    body = {"email": user.email, "password": PASSWORD}
+    response = client.post("/api/v1/auth/login", json=body, headers={"X-CSRFToken": csrf})
+    assert response.status_code == 200, response.json
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    return {"csrf": response.headers["X-CSRFToken"], "cookies": {cookie.key: cookie.value}}
+
+
 def realistic(case: Case, label: str, scenario: dict[str, Any]) -> None:
     """Business rules the schema cannot express, applied to a generated body."""
     body = case.body if isinstance(case.body, dict) else None
@@ -299,6 +316,8 @@ def realistic(case: Case, label: str, scenario: dict[str, Any]) -> None:
         body["supplier_id"] = scenario["supplier_id"]
     elif label == "POST /reports":
         body.update(target_type="supplier", target_id=scenario["supplier_id"])
+    elif label == "POST /auth/tokens":
+        body.pop("password", None)  # a drawn one is wrong; the session's login is recent
 
 
 @pytest.mark.parametrize("chain", CHAINS)
@@ -320,11 +339,19 @@ def test_stateful_links_reach_the_deep_operations(
             turns: Counter[str] = scenario["turns"]
             actor = actors[turns[label] % len(actors)]
             turns[label] += 1
+            if label in SESSION_ONLY:
+                return actor
             return scenario["tokens"][actor]
 
         def set(self, case: Case, data: str, context: Any) -> None:
             headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(case.headers or {})
-            headers["Authorization"] = f"Bearer {data}"
+            if contract_label(context.operation) in SESSION_ONLY:
+                # Only a session signed in with the password makes tokens (a token: 403).
+                session = scenario["sessions"][data]
+                headers["X-CSRFToken"] = session["csrf"]
+                case.cookies = {**(case.cookies or {}), **session["cookies"]}
+            else:
+                headers["Authorization"] = f"Bearer {data}"
             case.headers = headers
 
     successes: Counter[str] = Counter()
@@ -360,7 +387,10 @@ def test_stateful_links_reach_the_deep_operations(
             for role, user in users.items():
                 _token, tokens[role] = accounts.create_token(user, "stateful")
             transaction.commit()
-            scenario.update(tokens=tokens, turns=Counter(), supplier_id=supplier.id)
+            sessions = {role: login_session(app, users[role]) for role in SESSION_ACTORS}
+            scenario.update(
+                tokens=tokens, sessions=sessions, turns=Counter(), supplier_id=supplier.id
+            )
 
         def teardown(self) -> None:
             self.savepoint.__exit__(None, None, None)

@@ -1,22 +1,27 @@
-"""``/api/v1/auth``: registration, login sessions, the current user, API tokens."""
+"""``/api/v1/auth``: registration, login sessions, the current user, passwords and their
+reset, API tokens."""
 
 from __future__ import annotations
 
 import functools
 
-from flask import request, session
+from flask import current_app, request, session
+from flask_babel import get_locale
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from marketplace import ratelimit
 from marketplace.accounts import services
-from marketplace.accounts.auth import start_login
+from marketplace.accounts.auth import require_recent_password, session_required, start_login
 from marketplace.accounts.models import Role
 from marketplace.accounts.schemas import (
     CsrfSchema,
     LoginSchema,
     PasswordChangeSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestedSchema,
+    PasswordResetRequestSchema,
     ProfileUpdateSchema,
     RegisterSchema,
     TokenCreatedSchema,
@@ -44,12 +49,14 @@ def throttled_login(view):
         email_normalized = attempted_email()
         ratelimit.login_attempt(email_normalized)
         try:
-            return view(*args, **kwargs)
+            response = view(*args, **kwargs)
         except RateLimited:
             raise
         except (DomainError, HTTPException):
             ratelimit.login_failed(email_normalized)
             raise
+        ratelimit.login_succeeded(email_normalized)
+        return response
 
     return wrapper
 
@@ -164,19 +171,65 @@ def update_me(data):
 @blp.errors(400, 401, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def change_password(data):
-    """Change your password; every other session of yours ends."""
-    services.change_password(current_user, data["current_password"], data["new_password"])
+    """Change your password; every other session of yours ends, and every API token of
+    yours is revoked unless `revoke_tokens` is false."""
+    services.change_password(
+        current_user,
+        data["current_password"],
+        data["new_password"],
+        revoke_tokens=data["revoke_tokens"],
+    )
+
+
+PASSWORD_RESET_SENT = (
+    "If an account uses this address, a link to reset its password is on its way there."
+)
+
+
+@blp.route("/password-reset", methods=["POST"])
+@ratelimit.limit("password-reset-ip", key=client_ip)  # shared with the page; malformed count
+@blp.arguments(PasswordResetRequestSchema)
+@blp.response(202, PasswordResetRequestedSchema)
+@blp.errors(400, 415, 422, 429)
+def request_password_reset(data):
+    """E-mail a single-use link (valid `PASSWORD_RESET_TTL`, one hour by default) to reset
+    the password of the account with this address.
+
+    The answer is the same whether or not there is such an account.  It works while the
+    account's sign-ins are throttled.  A few e-mails an hour at most go to one address;
+    requests beyond that are answered the same but send nothing (the links already sent
+    still work)."""
+    services.request_password_reset(data["email"], locale=str(get_locale() or "en"))
+    return {"message": PASSWORD_RESET_SENT}
+
+
+@blp.route("/password-reset/confirm", methods=["POST"])
+@blp.arguments(PasswordResetConfirmSchema)
+@blp.response(204)
+@blp.errors(400, 415, 422)
+def confirm_password_reset(data):
+    """Set a new password with the token from the e-mail.  Every session and API token of
+    the account ends.  A used, expired or unknown token: 400."""
+    services.reset_password(data["token"], data["new_password"])
 
 
 @blp.route("/tokens", methods=["POST"])
 @login_required(writes_company=False)  # the caller's own account
+@session_required
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, TokenCreatedSchema)
 @blp.links(201, {"token_id": "$response.body#/id"}, revokeToken="DELETE /auth/tokens/{token_id}")
-@blp.errors(400, 401, 409, 415, 422)
-@blp.doc(security=LOGGED_IN)
+@blp.errors(400, 401, 403, 409, 415, 422, 429)
+@blp.doc(security=[{"cookieAuth": []}])
 def create_token(data):
-    """Create a personal API token for `Authorization: Bearer`; it is shown only once."""
+    """Create a personal API token for `Authorization: Bearer`; it is shown only once.
+
+    Only from a session signed in with the password (a Bearer request gets 403), and only
+    when the password was entered in it within `TOKEN_CREATE_REAUTH_SECONDS` (15 minutes
+    by default); otherwise 403 with `errors.password`: send it again as `password`."""
+    require_recent_password(
+        data.get("password"), seconds=current_app.config["TOKEN_CREATE_REAUTH_SECONDS"]
+    )
     token, secret = services.create_token(current_user, data["name"])
     # Only on this response (not a column): the database keeps the hash.
     token.token = secret  # type: ignore[attr-defined]

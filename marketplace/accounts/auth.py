@@ -7,14 +7,16 @@ a valid CSRF token, API and forms alike.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from flask import Flask, current_app, g, request, session
-from flask_login import login_user
+from flask_login import current_user, login_user
 from werkzeug.exceptions import BadRequest
 
+from marketplace import ratelimit
 from marketplace.accounts import services
-from marketplace.errors import Unauthorized
+from marketplace.errors import Forbidden, Unauthorized
 from marketplace.extensions import csrf, login_manager
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -86,3 +88,50 @@ def start_login(user, *, remember: bool) -> None:
     # The remember-me cookie lives exactly as long as the server-side session row.
     duration = timedelta(days=current_app.config["REMEMBER_ME_DAYS"])
     login_user(user, remember=remember, duration=duration)
+
+
+# Actions that need the password, not just a credential --------------------------------
+
+NOT_WITH_A_TOKEN = (
+    "An API token cannot do this: sign in with your password (a session cookie) first."
+)
+PASSWORD_AGAIN = "Enter your password again."
+RECENT_PASSWORD_NEEDED = (
+    'Enter your password again: send it as "password" with this request (it was last '
+    "entered in this session more than %d minutes ago)."
+)
+
+
+def session_required(view):
+    """Only for a session signed in with the password: a Bearer request gets 403 before
+    its body is read (a leaked token must not be able to make more tokens)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("auth_method") == "token":
+            raise Forbidden(NOT_WITH_A_TOKEN)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require_recent_password(password: str | None, *, seconds: int) -> None:
+    """The current session must have seen the password less than ``seconds`` ago, or
+    ``password`` is it (which then counts as just seen).
+
+    Without one: 403 whose ``errors.password`` tells the client to ask for the password.
+    A wrong one: 403 too, counted like a failed login (same limits), so a stolen session
+    cookie is no way to guess the password."""
+    if password is not None:
+        email = current_user.email_normalized
+        ratelimit.login_attempt(email)
+        try:
+            services.confirm_password(current_user, password)
+        except Forbidden:
+            ratelimit.login_failed(email)
+            raise
+        return
+    if not services.password_entered_within(current_user, seconds):
+        raise Forbidden(
+            RECENT_PASSWORD_NEEDED % max(1, seconds // 60), errors={"password": [PASSWORD_AGAIN]}
+        )

@@ -1,4 +1,4 @@
-"""Users, their login sessions and personal API tokens."""
+"""Users, their login sessions, personal API tokens and password reset tokens."""
 
 from __future__ import annotations
 
@@ -109,6 +109,9 @@ class UserSession(IdMixin, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     is_remembered: Mapped[bool] = mapped_column(default=False)
+    # The last time the password was entered in this session (at login, or again to
+    # create an API token): some actions need a recent one.
+    password_verified_at: Mapped[datetime | None]
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(300))
 
@@ -139,3 +142,20 @@ class ApiToken(IdMixin, Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class PasswordResetToken(IdMixin, Model):
+    """A single-use password reset link sent by e-mail; only its SHA-256 is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PasswordResetToken {self.id} user={self.user_id}>"

@@ -54,10 +54,43 @@ class PasswordChangeSchema(Schema):
     new_password = fields.String(
         required=True, validate=validate.Length(max=MAX_LENGTH), metadata=NEW_PASSWORD_DOC
     )
+    revoke_tokens = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "Revoke every API token of yours too (default). False keeps "
+            "them, e.g. for an integration you trust that the old password never reached."
+        },
+    )
+
+
+class PasswordResetRequestSchema(Schema):
+    email = Email(required=True)
+
+
+class PasswordResetRequestedSchema(Schema):
+    message = fields.String(dump_only=True)
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The `token=` of the link in the e-mail."},
+    )
+    new_password = fields.String(
+        required=True, validate=validate.Length(max=MAX_LENGTH), metadata=NEW_PASSWORD_DOC
+    )
 
 
 class TokenCreateSchema(Schema):
     name = Str(required=True, min_length=1, max_length=100)
+    password = fields.String(
+        validate=validate.Length(max=1024),
+        metadata={
+            "description": "Your password, needed when it was last entered in this "
+            "session more than TOKEN_CREATE_REAUTH_SECONDS (15 minutes) ago."
+        },
+    )
 
 
 class TokenSchema(Schema):

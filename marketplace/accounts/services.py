@@ -1,4 +1,4 @@
-"""Account operations: registration, login sessions, passwords, API tokens.
+"""Account operations: registration, login sessions, passwords, password resets, API tokens.
 
 Services flush, never commit: the request (or CLI command) commits once.
 """
@@ -12,9 +12,13 @@ from datetime import timedelta
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
+from marketplace import ratelimit
 from marketplace.accounts.models import (
     ApiToken,
+    PasswordResetToken,
     Role,
     User,
     UserSession,
@@ -26,17 +30,29 @@ from marketplace.accounts.passwords import (
     password_problems,
     verify_password,
 )
-from marketplace.accounts.signals import supplier_registered
+from marketplace.accounts.signals import account_email, supplier_registered
 from marketplace.api_base import bad_text_reason
-from marketplace.db import utcnow, violates
-from marketplace.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from marketplace.db import rowcount, utcnow, violates
+from marketplace.errors import (
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
 from marketplace.extensions import db
 from marketplace.fields import Email
 
 TOKEN_PREFIX = "nkp_"
+RESET_TOKEN_PREFIX = "nkr_"
 # The unique index on users.email_normalized (PostgreSQL name : SQLite column).
 EMAIL_UNIQUE = "uq_users_email_normalized:users.email_normalized"
 BAD_CREDENTIALS = "Invalid e-mail or password."
+WRONG_PASSWORD = "The password is wrong."
+WRONG_CURRENT_PASSWORD = "The current password is wrong."
+BAD_RESET_TOKEN = "This password reset link is invalid, used or expired; request a new one."
 
 
 def normalize_email(email: str) -> str:
@@ -166,6 +182,7 @@ def start_session(user: User, *, remember: bool) -> str:
             user=user,
             key_hash=sha256(key),
             expires_at=utcnow() + lifetime,
+            password_verified_at=utcnow(),
             is_remembered=remember,
             ip_address=(request.remote_addr or "")[:45] or None,
             user_agent=(request.user_agent.string or "")[:300] or None,
@@ -225,14 +242,169 @@ def end_all_access(user: User) -> None:
     revoke_all_tokens(user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(
+    user: User, current_password: str, new_password: str, *, revoke_tokens: bool = True
+) -> None:
+    """A new password: every other session ends, and (unless ``revoke_tokens`` is false)
+    every API token, so that whoever knew the old password keeps nothing it gave them."""
     if not verify_password(user.password_hash, current_password):
-        raise ValidationFailed(errors={"current_password": ["The current password is wrong."]})
+        raise ValidationFailed(errors={"current_password": [WRONG_CURRENT_PASSWORD]})
     check_new_password(new_password, field="new_password", email=user.email, name=user.name)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     end_all_sessions(user, keep_current=True)
+    if revoke_tokens:
+        revoke_all_tokens(user)
+    _mark_password_entered(user)
     db.session.flush()
+
+
+def _current_session(user: User) -> UserSession | None:
+    if not user.current_session_key:
+        return None  # a Bearer request, or a signed-out one
+    return db.session.scalar(
+        sa.select(UserSession).where(UserSession.key_hash == sha256(user.current_session_key))
+    )
+
+
+def _mark_password_entered(user: User) -> None:
+    session_row = _current_session(user)
+    if session_row is not None:
+        session_row.password_verified_at = utcnow()
+
+
+def password_entered_within(user: User, seconds: int) -> bool:
+    """Whether the password was entered in the user's current session (at login, or
+    again since) less than ``seconds`` ago."""
+    session_row = _current_session(user)
+    if session_row is None or session_row.password_verified_at is None:
+        return False
+    return utcnow() - session_row.password_verified_at < timedelta(seconds=seconds)
+
+
+def confirm_password(user: User, password: str) -> None:
+    """The signed-in user enters the password again: Forbidden when it is wrong,
+    otherwise the current session counts as having seen it just now."""
+    if not verify_password(user.password_hash, password):
+        raise Forbidden(WRONG_PASSWORD, errors={"password": [WRONG_PASSWORD]})
+    _mark_password_entered(user)
+    db.session.flush()
+
+
+# Password reset ---------------------------------------------------------------------
+
+
+def request_password_reset(email: str, *, locale: str) -> bool:
+    """E-mail a single-use reset link to the account with this address, if there is an
+    active one and the address has not had its share of them lately
+    (PASSWORD_RESET_LIMIT_PER_EMAIL).  Returns whether an e-mail was written; callers
+    answer the same either way: whether an address has an account, or how often someone
+    asked, is nobody's business.
+
+    Earlier links stay valid until they expire or one of them is used: a stranger who
+    asks for links for someone else's address cannot spoil the owner's."""
+    email_normalized = normalize_email(email)
+    try:
+        ratelimit.hit("password-reset-email", email_normalized)
+    except RateLimited:
+        return False
+    user = get_user_by_email(email_normalized)
+    if user is None or not user.is_active:
+        return False
+    secret = RESET_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ttl = timedelta(seconds=current_app.config["PASSWORD_RESET_TTL"])
+    db.session.add(
+        PasswordResetToken(user=user, token_hash=sha256(secret), expires_at=utcnow() + ttl)
+    )
+    db.session.flush()
+    with force_locale(user.locale or locale):
+        subject, body = _reset_email(user, secret, minutes=int(ttl.total_seconds() // 60))
+    if not account_email.send(user, subject=subject, body=body):
+        # The outbox belongs to the notifications domain, above this one.
+        raise RuntimeError("No receiver of account_email: create_app connects it.")
+    return True
+
+
+def _reset_email(user: User, secret: str, *, minutes: int) -> tuple[str, str]:
+    base = current_app.config.get("SITE_URL", "").rstrip("/")
+    link = f"{base}/password-reset?token={secret}"
+    subject = _("Reset your password")
+    body = "\n\n".join(
+        [
+            _("Hello %(name)s,", name=user.name),
+            _(
+                "Someone (we hope you) asked to reset the password of your account on "
+                "Neikeng Slipper Sourcing. To choose a new password, open this link:"
+            ),
+            link,
+            _(
+                "The link works once, for %(minutes)d minutes. Setting a new password "
+                "signs you out everywhere and revokes your API tokens.",
+                minutes=minutes,
+            ),
+            _("If you did not ask for this, ignore this e-mail: your password stays as it is."),
+        ]
+    )
+    return subject, body
+
+
+def _usable_reset_token(secret: str) -> tuple[PasswordResetToken, User] | None:
+    """The unused, unexpired reset token with this secret, and its user."""
+    if not secret.startswith(RESET_TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    row = db.session.execute(
+        sa.select(PasswordResetToken, User)
+        .join(User, User.id == PasswordResetToken.user_id)
+        .where(PasswordResetToken.token_hash == sha256(secret))
+    ).first()
+    if row is None or row[0].used_at is not None or row[0].expires_at <= utcnow():
+        return None
+    return row[0], row[1]
+
+
+def reset_token_is_usable(secret: str) -> bool:
+    return _usable_reset_token(secret) is not None
+
+
+def reset_password(secret: str, new_password: str) -> User:
+    """Set a new password with an e-mailed reset token: the token (and every other one
+    of the user's) is used up, every session and API token of the user ends.
+
+    InvalidToken for a token that is unknown, used or expired; ValidationFailed (the
+    token stays usable) for a new password the policy refuses."""
+    row = _usable_reset_token(secret)
+    if row is None:
+        raise InvalidToken(BAD_RESET_TOKEN, errors={"token": [BAD_RESET_TOKEN]})
+    token, user = row
+    now = utcnow()
+    check_new_password(new_password, field="new_password", email=user.email, name=user.name)
+    # Single use even when two requests race: only one UPDATE finds it unused.
+    used = db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(
+            PasswordResetToken.id == token.id,
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(used) != 1:
+        raise InvalidToken(BAD_RESET_TOKEN, errors={"token": [BAD_RESET_TOKEN]})
+    db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now
+    end_all_access(user)
+    db.session.flush()
+    # Whoever proved they read the mailbox may sign in from here at once, however many
+    # guesses others made meanwhile.
+    ratelimit.password_reset_done(user.email_normalized)
+    return user
 
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:

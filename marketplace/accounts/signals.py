@@ -17,3 +17,11 @@ supplier_registered = _signals.signal(
     flushed yet). Its company must be created in the same transaction:
     ``marketplace.suppliers.services.create_owner_company``.""",
 )
+
+account_email = _signals.signal(
+    "account-email",
+    doc="""An e-mail to a person about their account (sender: the ``User``; keyword
+    arguments ``subject`` and ``body``, already in the person's language), such as a
+    password reset link. It must be written in the same transaction and sent after the
+    commit: ``marketplace.notifications.services.send_account_email``.""",
+)

@@ -69,6 +69,22 @@ def notify(
     return made
 
 
+def send_account_email(user: User, *, subject: str, body: str) -> OutboxEmail:
+    """An e-mail about the person's account (a password reset link...): written to the
+    outbox in the current transaction and sent once it commits, like ``notify``'s, but
+    with no in-app notification: it may carry a secret."""
+    from marketplace.notifications.tasks import deliver_after_commit
+
+    outbox = OutboxEmail(
+        to_address=user.email,
+        subject=" ".join(subject.split())[:TITLE_MAX],
+        body_text=body.strip() + "\n",
+    )
+    db.session.add(outbox)
+    deliver_after_commit([outbox])
+    return outbox
+
+
 def _absolute(link: str) -> str:
     from flask import current_app
 

@@ -119,6 +119,7 @@ def login():
             ratelimit.login_failed(email)  # malformed attempts count against the IP too
             return render_template("login.html", form=form, next=next_url), 422
         user = services.authenticate(form.email.data, form.password.data)
+        ratelimit.login_succeeded(email)
     except Unauthorized as exc:
         db.session.rollback()
         ratelimit.login_failed(email)

@@ -10,7 +10,15 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -83,6 +91,25 @@ class LoginForm(FlaskForm):
         )
 
 
+def new_password_field(label) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(
+                min=MIN_LENGTH,
+                max=MAX_LENGTH,
+                message=_l("Use %(min)d to %(max)d characters."),
+            ),
+        ],
+        description=_l(
+            "%(min)d to %(max)d characters. A long phrase is easy to remember and hard to guess.",
+            min=MIN_LENGTH,
+            max=MAX_LENGTH,
+        ),
+    )
+
+
 class RegisterForm(FlaskForm):
     role = RadioField(
         _l("Account type"),
@@ -110,22 +137,7 @@ class RegisterForm(FlaskForm):
             EmailAddress(),
         ],
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            InputRequired(_l("Choose a password.")),
-            Length(
-                min=MIN_LENGTH,
-                max=MAX_LENGTH,
-                message=_l("Use %(min)d to %(max)d characters."),
-            ),
-        ],
-        description=_l(
-            "%(min)d to %(max)d characters. A long phrase is easy to remember and hard to guess.",
-            min=MIN_LENGTH,
-            max=MAX_LENGTH,
-        ),
-    )
+    password = new_password_field(_l("Password"))
     company_name = StringField(
         _l("Company name"),
         filters=[strip],
@@ -146,6 +158,41 @@ class RegisterForm(FlaskForm):
     def validate_company_name(self, field):
         if self.role.data == Role.SUPPLIER.value and not field.data:
             raise ValidationError(_l("Enter the name of your company."))
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+            EmailAddress(),
+        ],
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    """The new password, with the e-mailed link's token carried in a hidden field."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=200)])
+    new_password = new_password_field(_l("New password"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[
+            InputRequired(_l("Enter your current password.")),
+            Length(max=1024, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    new_password = new_password_field(_l("New password"))
+    # Checked unless the person unticks it: whoever knew the old password may have made
+    # tokens with it.
+    revoke_tokens = BooleanField(
+        _l("Also revoke all my API tokens (integrations will need new ones)"), default=True
+    )
 
 
 class LanguageForm(FlaskForm):

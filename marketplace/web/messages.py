@@ -12,7 +12,12 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import default_exceptions
 
 from marketplace.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from marketplace.accounts.services import BAD_CREDENTIALS
+from marketplace.accounts.services import (
+    BAD_CREDENTIALS,
+    BAD_RESET_TOKEN,
+    WRONG_CURRENT_PASSWORD,
+    WRONG_PASSWORD,
+)
 from marketplace.permissions import COMPANY_SUSPENDED
 
 _CSRF_EXPIRED = _l(
@@ -41,6 +46,9 @@ KNOWN_MESSAGES = {
     ),
     "Password must not be your e-mail address.": _l("Password must not be your e-mail address."),
     "Password must not be your name.": _l("Password must not be your name."),
+    WRONG_CURRENT_PASSWORD: _l("The current password is wrong."),
+    WRONG_PASSWORD: _l("The password is wrong."),
+    BAD_RESET_TOKEN: _l("This password reset link is invalid, used or expired; request a new one."),
     # errors.py defaults and permissions.py
     "Authentication is required.": _l("Please sign in to continue."),
     "You are not allowed to do this.": _l("Your account does not have access to this page."),

@@ -39,6 +39,7 @@ SUPPLIER_NAV = (
     NavItem(_l("RFQs and quotations"), "web.supplier_rfqs"),
     NavItem(_l("Company profile"), "web.supplier_profile"),
     NavItem(_l("Team"), "web.supplier_team"),
+    NavItem(_l("Password"), "web.change_password"),
 )
 
 BUYER_NAV = (
@@ -46,6 +47,7 @@ BUYER_NAV = (
     NavItem(_l("My inquiries"), "web.buyer_inquiries"),
     NavItem(_l("My RFQs"), "web.buyer_rfqs"),
     NavItem(_l("Compare quotations"), "web.buyer_quotations"),
+    NavItem(_l("Password"), "web.change_password"),
 )
 
 ADMIN_NAV = (
@@ -54,4 +56,5 @@ ADMIN_NAV = (
     NavItem(_l("Suppliers and verification"), "web.admin_suppliers"),
     NavItem(_l("Reports"), "web.admin_reports"),
     NavItem(_l("Audit log"), "web.admin_audit_log"),
+    NavItem(_l("Password"), "web.change_password"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import flask
 import pytest
@@ -11,11 +12,14 @@ import sqlalchemy as sa
 from marketplace import transaction
 from marketplace.accounts.models import User
 from marketplace.extensions import db
+from marketplace.notifications.models import OutboxEmail
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
 ME = "/api/v1/auth/me"
 TOKENS = "/api/v1/auth/tokens"
+PASSWORD_RESET = "/api/v1/auth/password-reset"
+PASSWORD_RESET_CONFIRM = "/api/v1/auth/password-reset/confirm"
 
 GOOD_PASSWORD = "slipper-sourcing-2026"
 
@@ -68,6 +72,24 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email_normalized == email.strip().lower()))
 
 
+def emails_to(address: str) -> list[OutboxEmail]:
+    """The outbox e-mails written to ``address``, oldest first (the project's mail capture:
+    nothing leaves the outbox without MAIL_SERVER)."""
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(OutboxEmail).where(OutboxEmail.to_address == address).order_by(OutboxEmail.id)
+        )
+    )
+
+
+def reset_token_in(email: OutboxEmail) -> str:
+    """The ``token=`` of the password reset link an e-mail carries."""
+    match = re.search(r"/password-reset\?token=(nkr_[A-Za-z0-9_-]+)", email.body_text)
+    assert match, email.body_text
+    return match.group(1)
+
+
 def without_request_id(body: dict) -> dict:
     return {key: value for key, value in body.items() if key != "request_id"}
 
@@ -112,3 +134,7 @@ def ip_address():
     """A fresh client IP per call, to keep per-IP limits out of a test's way."""
     counter = itertools.count(1)
     return lambda: f"198.51.100.{next(counter)}"
+
+
+# The real SMTP server in this process, for the reset e-mail's delivery.
+from tests.notifications.conftest import mail_to, smtp_server  # noqa: E402, F401 - fixtures

@@ -96,12 +96,22 @@ def login_body(email: str) -> str:
     return json.dumps({"email": email, "password": "wrong password guess"})
 
 
-def test_account_limit_is_shared_across_worker_processes(prefix, tmp_path):
+def test_account_address_limit_is_shared_across_worker_processes(prefix, tmp_path):
+    # The two "workers" count the same (account, address) pair, whatever the case.
     first = run_worker(prefix, "192.0.2.11", [login_body("Shared@Importer.example")] * 5, tmp_path)
-    second = run_worker(prefix, "192.0.2.12", [login_body("shared@importer.example")] * 5, tmp_path)
+    second = run_worker(prefix, "192.0.2.11", [login_body("shared@importer.example")] * 5, tmp_path)
     assert first == second == [401] * 5
-    third = run_worker(prefix, "192.0.2.13", [login_body("shared@importer.example")], tmp_path)
+    third = run_worker(prefix, "192.0.2.11", [login_body("shared@importer.example")], tmp_path)
     assert third == [429]
+
+
+def test_account_slow_down_is_shared_across_worker_processes(prefix, tmp_path):
+    first = run_worker(prefix, "192.0.2.14", [login_body("Slowed@Importer.example")] * 5, tmp_path)
+    second = run_worker(prefix, "192.0.2.15", [login_body("slowed@importer.example")] * 5, tmp_path)
+    assert first == second == [401] * 5
+    # Ten failures from two addresses: a third address gets one try, then waits seconds.
+    third = run_worker(prefix, "192.0.2.16", [login_body("slowed@importer.example")] * 2, tmp_path)
+    assert third == [401, 429]
 
 
 def test_ip_limit_is_shared_across_worker_processes(prefix, tmp_path):

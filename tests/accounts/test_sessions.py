@@ -247,20 +247,105 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, login_as, m
     assert current.post(TOKENS, json={"name": "after change"}).status_code == 201
 
 
-def test_password_change_keeps_api_tokens_separate(login_as):
-    # Tokens are the integration's credential: revoked by suspension, not by a
-    # password change, so that rotating a password does not break an ERP silently.
+def bearer_status(app, secret: str) -> int:
+    return app.test_client().get(ME, headers={"Authorization": f"Bearer {secret}"}).status_code
+
+
+def test_password_change_revokes_api_tokens_by_default(app, login_as):
+    # Whoever learnt the old password may have made tokens with it: a new password
+    # takes them away too, unless the owner says otherwise.
     buyer = BuyerFactory()
     commit()
     client = login_as(buyer)
-    secret = client.post(TOKENS, json={"name": "erp"}).json["token"]
-    client.post(
+    secrets_ = [client.post(TOKENS, json={"name": f"erp {n}"}).json["token"] for n in range(2)]
+    response = client.post(
         "/api/v1/auth/password",
         json={"current_password": PASSWORD, "new_password": "a brand new slipper pass"},
     )
-    bearer = client.client.application.test_client()
-    response = bearer.get(ME, headers={"Authorization": f"Bearer {secret}"})
-    assert response.status_code == 200
+    assert response.status_code == 204
+    assert [bearer_status(app, secret) for secret in secrets_] == [401, 401]
+    assert client.get(TOKENS).json["items"] == []
+    assert client.get(ME).status_code == 200  # this session stays
+
+
+def test_password_change_keeps_api_tokens_when_asked(app, login_as, make_api):
+    buyer = BuyerFactory()
+    commit()
+    client = login_as(buyer)
+    other_browser = login_as(buyer)
+    secret = client.post(TOKENS, json={"name": "erp"}).json["token"]
+    response = client.post(
+        "/api/v1/auth/password",
+        json={
+            "current_password": PASSWORD,
+            "new_password": "a brand new slipper pass",
+            "revoke_tokens": False,
+        },
+    )
+    assert response.status_code == 204
+    assert bearer_status(app, secret) == 200
+    assert other_browser.get(ME).status_code == 401  # other sessions end all the same
+
+
+def test_password_change_with_a_token_revokes_it_too(app, login_as):
+    buyer = BuyerFactory()
+    commit()
+    secret = login_as(buyer).post(TOKENS, json={"name": "erp"}).json["token"]
+    response = app.test_client().post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "a brand new slipper pass"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 204
+    assert bearer_status(app, secret) == 401
+
+
+def page_password_change(client, **form):
+    token = client.get("/api/v1/auth/csrf").json["csrf_token"]
+    body = {"current_password": PASSWORD, "new_password": "a brand new slipper pass"}
+    return client.post("/account/password", data={**body, **form, "csrf_token": token})
+
+
+def test_the_password_page_revokes_tokens_unless_unticked(app, login_as):
+    buyer = BuyerFactory()
+    commit()
+    browser = login_as(buyer)
+    page = browser.client.get("/account/password").get_data(as_text=True)
+    assert 'name="revoke_tokens"' in page
+    checkbox = page[
+        page.index('name="revoke_tokens"') - 120 : page.index('name="revoke_tokens"') + 80
+    ]
+    assert "checked" in checkbox  # revocation is the default
+
+    kept = browser.post(TOKENS, json={"name": "kept"}).json["token"]
+    response = page_password_change(browser.client)  # an unticked box is not sent
+    assert response.status_code == 302
+    assert bearer_status(app, kept) == 200
+
+    revoked = browser.post(TOKENS, json={"name": "revoked"}).json["token"]
+    response = page_password_change(
+        browser.client,
+        current_password="a brand new slipper pass",
+        new_password="another slipper passphrase",
+        revoke_tokens="y",
+    )
+    assert response.status_code == 302
+    assert [bearer_status(app, kept), bearer_status(app, revoked)] == [401, 401]
+    assert browser.get(ME).status_code == 200
+
+
+def test_the_password_page_ends_other_sessions_and_checks_the_current_password(login_as):
+    buyer = BuyerFactory()
+    commit()
+    browser = login_as(buyer)
+    other = login_as(buyer)
+    wrong = page_password_change(browser.client, current_password="not my password")
+    assert wrong.status_code == 422
+    assert "The current password is wrong." in wrong.get_data(as_text=True)
+    assert other.get(ME).status_code == 200
+    assert page_password_change(browser.client, revoke_tokens="y").status_code == 302
+    assert other.get(ME).status_code == 401
+    assert browser.get(ME).status_code == 200
 
 
 # Suspension and removal ------------------------------------------------------

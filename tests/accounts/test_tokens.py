@@ -1,13 +1,16 @@
-"""Personal API tokens (Bearer) and CSRF on every cookie-authenticated unsafe request."""
+"""Personal API tokens (Bearer): made only from a session with a recent password, and CSRF
+on every cookie-authenticated unsafe request."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from marketplace.accounts.models import ApiToken, User
+from marketplace.accounts.models import ApiToken, User, UserSession
+from marketplace.db import utcnow
 from marketplace.extensions import db
 from tests.accounts.conftest import (
     ME,
@@ -66,8 +69,6 @@ def test_bearer_token_authenticates_without_csrf(app, login_as, buyer):
     secret = login_as(buyer).post(TOKENS, json={"name": "erp"}).json["token"]
     integration = app.test_client()  # no cookies, no CSRF token
     assert integration.get(ME, headers=bearer(secret)).json["id"] == buyer.id
-    response = integration.post(TOKENS, json={"name": "second"}, headers=bearer(secret))
-    assert response.status_code == 201
     response = integration.patch(ME, json={"name": "Renamed by ERP"}, headers=bearer(secret))
     assert response.status_code == 200
     assert db.session.get(User, buyer.id).name == "Renamed by ERP"
@@ -89,6 +90,93 @@ def test_bearer_request_ignores_cookies(login_as, buyer):
     response = browser.client.post(TOKENS, json={"name": "csrf"}, headers=bearer("nkp_nope"))
     assert response.status_code == 401
     assert active_tokens(buyer.id) == before
+
+
+# Making a token needs the password, not a token -----------------------------------
+
+
+def age_sessions(user_id: int, **age) -> None:
+    """The password was last entered in the user's sessions ``age`` ago."""
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user_id)
+        .values(password_verified_at=utcnow() - timedelta(**age))
+    )
+    commit()
+
+
+def test_a_bearer_token_cannot_create_tokens(app, login_as, buyer):
+    secret = login_as(buyer).post(TOKENS, json={"name": "erp"}).json["token"]
+    integration = app.test_client()
+    for body in ({"name": "second"}, {"name": "second", "password": PASSWORD}):
+        response = integration.post(TOKENS, json=body, headers=bearer(secret))
+        assert_error_envelope(response, 403)
+        assert "API token cannot" in response.json["message"]
+        assert "errors" not in response.json  # not a matter of entering the password
+    assert active_tokens(buyer.id) == 1
+    # It can still list and revoke (itself included).
+    assert integration.get(TOKENS, headers=bearer(secret)).status_code == 200
+
+
+def test_a_fresh_login_creates_a_token_with_the_contract_body(login_as, buyer):
+    response = login_as(buyer).post(TOKENS, json={"name": "ERP"})
+    assert response.status_code == 201
+    assert {"id", "name", "token"} <= set(response.json)
+
+
+def test_a_stale_session_must_enter_the_password_again(login_as, buyer):
+    client = login_as(buyer)
+    age_sessions(buyer.id, minutes=16)
+
+    stale = client.post(TOKENS, json={"name": "erp"})
+    assert_error_envelope(stale, 403)
+    assert stale.json["errors"]["password"] == ["Enter your password again."]
+    wrong = client.post(TOKENS, json={"name": "erp", "password": "not my password"})
+    assert_error_envelope(wrong, 403)
+    assert wrong.json["errors"]["password"] == ["The password is wrong."]
+    assert active_tokens(buyer.id) == 0
+
+    assert client.post(TOKENS, json={"name": "erp", "password": PASSWORD}).status_code == 201
+    # That counts as entering it: the next one needs it no more.
+    assert client.post(TOKENS, json={"name": "erp 2"}).status_code == 201
+    assert active_tokens(buyer.id) == 2
+
+
+def test_a_session_younger_than_the_window_needs_no_password(app, login_as, buyer):
+    assert app.config["TOKEN_CREATE_REAUTH_SECONDS"] == 15 * 60
+    client = login_as(buyer)
+    age_sessions(buyer.id, minutes=14)
+    assert client.post(TOKENS, json={"name": "erp"}).status_code == 201
+
+
+def test_the_window_is_configurable(app, login_as, buyer, monkeypatch):
+    monkeypatch.setitem(app.config, "TOKEN_CREATE_REAUTH_SECONDS", 60)
+    client = login_as(buyer)
+    age_sessions(buyer.id, minutes=2)
+    assert client.post(TOKENS, json={"name": "erp"}).status_code == 403
+
+
+def test_a_remembered_session_restored_later_needs_the_password(app, login_as, buyer):
+    client = login_as(buyer, remember=True)
+    age_sessions(buyer.id, days=3)
+    restored = app.test_client()
+    restored.set_cookie("mp_remember", client.client.get_cookie("mp_remember").value)
+    token = restored.get("/api/v1/auth/csrf").json["csrf_token"]
+    response = restored.post(TOKENS, json={"name": "erp"}, headers={"X-CSRFToken": token})
+    assert_error_envelope(response, 403)
+    assert "password" in response.json["errors"]
+
+
+def test_wrong_passwords_to_make_a_token_count_as_failed_logins(login_as, buyer):
+    client = login_as(buyer)
+    age_sessions(buyer.id, hours=1)
+    for _ in range(9):  # with the login itself, ten attempts from this address
+        response = client.post(TOKENS, json={"name": "erp", "password": "guess"})
+        assert response.status_code == 403
+    # The login limits hold: a stolen session cookie is no way to guess the password.
+    refused = client.post(TOKENS, json={"name": "erp", "password": PASSWORD})
+    assert_error_envelope(refused, 429)
+    assert active_tokens(buyer.id) == 0
 
 
 @pytest.mark.parametrize(

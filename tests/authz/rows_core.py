@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
+from marketplace import transaction
+from marketplace.accounts.models import PasswordResetToken
+from marketplace.accounts.services import RESET_TOKEN_PREFIX, sha256
+from marketplace.db import utcnow
+from marketplace.extensions import db
 from tests.authz.framework import (
     ACTIVE_MEMBERS,
     ACTIVE_OWNERS,
     MEMBERS_OF_A,
     NEW_PASSWORD,
     OWNERS,
+    PRINCIPALS,
     SUPPLIER_MEMBERS,
     SUSPENDED,
     Route,
@@ -33,12 +42,30 @@ from tests.authz.framework import (
 )
 from tests.conftest import PASSWORD
 
+LOGGED_IN = tuple(principal for principal in PRINCIPALS if principal != "anonymous")
+
 PRODUCT = "/api/v1/products/<int(max=2147483647):product_id>"
 SUPPLIER = "/api/v1/suppliers/<int(max=2147483647):supplier_id>"
 PAGE_PRODUCT = "/dashboard/products/<int(max=2147483647):product_id>"
 draft_page = product_path("draft_a", api=False)
 # A writing route on supplier A's object: A's members in, the suspended company's 403.
 a_writers = read_only_while_suspended
+
+
+def reset_token(world: World) -> str:
+    """A password reset link's token for the spare account, as its e-mail would carry."""
+
+    def make() -> str:
+        secret = RESET_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        expires_at = utcnow() + timedelta(hours=1)
+        db.session.add(
+            PasswordResetToken(user=world.spare, token_hash=sha256(secret), expires_at=expires_at)
+        )
+        transaction.commit()
+        return secret
+
+    return world.memo("reset_token", make)
+
 
 MATRIX: dict[tuple[str, str], Route] = {
     # Public pages and assets --------------------------------------------------------
@@ -75,6 +102,30 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("GET", "/logout"): Route(everyone(200), page=True),
     ("POST", "/logout"): Route(everyone(302), page=True, form=lambda w: {}, location="/"),
+    ("GET", "/password-reset"): Route(everyone(200), page=True),
+    ("POST", "/password-reset"): Route(
+        everyone(302),
+        page=True,
+        form=lambda w: {"email": w.spare.email},
+        location="/login",
+        writes=PRINCIPALS,  # the spare account's reset token and e-mail
+    ),
+    ("GET", "/account/password"): Route(
+        logged_in(200, anonymous=302), page=True, location="/login?next=/account/password"
+    ),
+    ("POST", "/account/password"): Route(
+        logged_in(302, anonymous=302),
+        page=True,
+        form=lambda w: {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "revoke_tokens": "y",
+        },
+        location=lambda w, principal: (
+            "/login?next=/account/password" if principal == "anonymous" else "/"
+        ),
+        writes=LOGGED_IN,
+    ),
     ("POST", "/language"): Route(
         everyone(302), page=True, form=lambda w: {"language": "zh", "next": "/"}, location="/"
     ),
@@ -191,6 +242,14 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/auth/password"): Route(
         logged_in(204),
         json=lambda w: {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    ),
+    ("POST", "/api/v1/auth/password-reset"): Route(
+        everyone(202), json=lambda w: {"email": w.spare.email}
+    ),
+    ("POST", "/api/v1/auth/password-reset/confirm"): Route(
+        # The e-mailed token is the credential, whoever sends it.
+        everyone(204),
+        json=lambda w: {"token": reset_token(w), "new_password": NEW_PASSWORD},
     ),
     ("GET", "/api/v1/auth/tokens"): Route(logged_in(200)),
     ("POST", "/api/v1/auth/tokens"): Route(logged_in(201), json=lambda w: {"name": "ERP"}),

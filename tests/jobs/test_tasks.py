@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from marketplace import transaction
-from marketplace.accounts.models import ApiToken, UserSession
+from marketplace.accounts.models import ApiToken, PasswordResetToken, UserSession
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.notifications import tasks as notification_tasks
@@ -35,7 +35,7 @@ def test_rfq_fan_out_tells_each_matched_company_once_however_often_it_runs(app):
     assert count(OutboxEmail) == mails
 
 
-def test_accounts_purge_drops_expired_sessions_and_long_revoked_tokens(app):
+def test_accounts_purge_drops_expired_sessions_reset_links_and_long_revoked_tokens(app):
     user = BuyerFactory()
     now = utcnow()
     db.session.add_all(
@@ -57,14 +57,18 @@ def test_accounts_purge_drops_expired_sessions_and_long_revoked_tokens(app):
                 revoked_at=now - timedelta(days=1),
             ),
             ApiToken(user=user, name="live", token_hash="e" * 64, prefix="mp_e"),
+            PasswordResetToken(user=user, token_hash="f" * 64, expires_at=now - timedelta(1)),
+            PasswordResetToken(user=user, token_hash="g" * 64, expires_at=now + timedelta(1)),
         ]
     )
     transaction.commit()
     from marketplace.accounts.tasks import purge
 
-    assert purge() == {"sessions": 1, "api_tokens": 1}
+    assert purge() == {"sessions": 1, "api_tokens": 1, "password_reset_tokens": 1}
     transaction.commit()
     assert [s.key_hash[0] for s in db.session.scalars(sa.select(UserSession))] == ["b"]
+    resets = db.session.scalars(sa.select(PasswordResetToken))
+    assert [r.token_hash[0] for r in resets] == ["g"]
     assert sorted(t.name for t in db.session.scalars(sa.select(ApiToken))) == ["live", "new ERP"]
 
 
