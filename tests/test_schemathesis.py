@@ -225,6 +225,18 @@ class PendingBearer:
         case.headers = {**(case.headers or {}), "Authorization": data}
 
 
+def login_session(app, user) -> dict:
+    """``user``'s fresh login session: its CSRF token and cookie."""
+    client = app.test_client()
+    csrf = client.get("/api/v1/auth/csrf").json["csrf_token"]
+    body = {"email": user.email, "password": PASSWORD}
+    response = client.post("/api/v1/auth/login", json=body, headers={"X-CSRFToken": csrf})
+    assert response.status_code == 200, response.json
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    return {"csrf": response.headers["X-CSRFToken"], "cookies": {cookie.key: cookie.value}}
+
+
 class FreshBearers:
     """``Bearer <secret>`` of a user of ``principal``'s kind nobody has used yet.
 
@@ -244,18 +256,8 @@ class FreshBearers:
 
     def session(self, app) -> dict:
         """A fresh user's fresh login session: its cookie and CSRF token."""
-        user = self.factory()
-        client = app.test_client()
-        csrf = client.get("/api/v1/auth/csrf").json["csrf_token"]
-        body = {"email": user.email, "password": PASSWORD}
-        response = client.post("/api/v1/auth/login", json=body, headers={"X-CSRFToken": csrf})
-        assert response.status_code == 200, response.json
-        cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-        assert cookie is not None
-        return {
-            "headers": {"X-CSRFToken": response.headers["X-CSRFToken"]},
-            "cookies": {cookie.key: cookie.value},
-        }
+        session = login_session(app, self.factory())
+        return {"headers": {"X-CSRFToken": session["csrf"]}, "cookies": session["cookies"]}
 
     def _make(self, count: int) -> list[str]:
         users = self.factory.build_batch(count)

@@ -55,10 +55,15 @@ from marketplace.accounts import services as accounts
 from marketplace.catalog.models import ProductStatus
 from marketplace.extensions import db
 from tests.catalog.support import make_product
-from tests.conftest import PASSWORD, _session_on
+from tests.conftest import _session_on
 from tests.factories import AdminFactory, BuyerFactory
 from tests.rfqs.support import supplier_with_catalog
-from tests.test_schemathesis import SPEC_PATH, fresh_g_per_request, schemathesis_settings
+from tests.test_schemathesis import (
+    SPEC_PATH,
+    fresh_g_per_request,
+    login_session,
+    schemathesis_settings,
+)
 
 SUPPLIER_NUMBERS = itertools.count(1)
 CATEGORY = "eva-slippers"  # seeded by the migrations; the scenario's supplier sells in it
@@ -274,17 +279,6 @@ def actors_of(label: str) -> tuple[str, ...]:
 # their callers use a login session (cookie and CSRF token) instead of their token.
 SESSION_ONLY = {"POST /auth/tokens"}
 SESSION_ACTORS = {actor for label in SESSION_ONLY for actor in ACTORS[label]}
-
-
-def login_session(app: Flask, user: Any) -> dict[str, Any]:
-    client = app.test_client()
-    csrf = client.get("/api/v1/auth/csrf").json["csrf_token"]
-    body = {"email": user.email, "password": PASSWORD}
-    response = client.post("/api/v1/auth/login", json=body, headers={"X-CSRFToken": csrf})
-    assert response.status_code == 200, response.json
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    assert cookie is not None
-    return {"csrf": response.headers["X-CSRFToken"], "cookies": {cookie.key: cookie.value}}
 
 
 def realistic(case: Case, label: str, scenario: dict[str, Any]) -> None:

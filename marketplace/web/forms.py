@@ -65,15 +65,22 @@ def country_choices() -> list[SelectChoice]:
     return [SelectChoice("", "—"), *main, *others]
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
+def email_field(label, *, check_address: bool = True) -> EmailField:
+    """An e-mail address field; sign-in does not check the address's form (an account
+    made before a rule changed must still sign in)."""
+    validators = [
+        DataRequired(_l("Enter your e-mail address.")),
+        Length(max=254, message=_l("At most %(max)d characters.")),
+    ]
+    return EmailField(
+        label,
         filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-        ],
+        validators=[*validators, EmailAddress()] if check_address else validators,
     )
+
+
+class LoginForm(FlaskForm):
+    email = email_field(_l("E-mail"), check_address=False)
     password = PasswordField(
         _l("Password"),
         validators=[
@@ -128,15 +135,7 @@ class RegisterForm(FlaskForm):
             Length(max=120, message=_l("At most %(max)d characters.")),
         ],
     )
-    email = EmailField(
-        _l("Business e-mail"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-            EmailAddress(),
-        ],
-    )
+    email = email_field(_l("Business e-mail"))
     password = new_password_field(_l("Password"))
     company_name = StringField(
         _l("Company name"),
@@ -161,15 +160,7 @@ class RegisterForm(FlaskForm):
 
 
 class PasswordResetRequestForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your e-mail address.")),
-            Length(max=254, message=_l("At most %(max)d characters.")),
-            EmailAddress(),
-        ],
-    )
+    email = email_field(_l("E-mail"))
 
 
 class PasswordResetForm(FlaskForm):
