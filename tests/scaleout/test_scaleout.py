@@ -305,17 +305,25 @@ def test_an_image_uploaded_through_a_is_served_by_b(deployment):
     assert upload.status_code == 201, upload.text
     url = upload.json()["url"]
 
-    served = requests.get(f"{deployment.urls['B']}{url}", timeout=30)
-    through_a = requests.get(f"{deployment.urls['A']}{url}", timeout=30)
+    # A draft's photo is private: its company's members get it from either server (the
+    # session made on A holds on B), anyone else gets 404 as for the draft itself.
+    served = factory.get(f"{deployment.urls['B']}{url}", timeout=30)
+    through_a = factory.get(f"{deployment.urls['A']}{url}", timeout=30)
+    anonymous = requests.get(f"{deployment.urls['B']}{url}", timeout=30)
 
-    assert served.status_code == 200
+    assert served.status_code == 200, served.text
+    assert anonymous.status_code == 404
+    assert "no-store" in served.headers["Cache-Control"]
     assert served.headers["Content-Type"] == "image/png"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert served.content == through_a.content and served.content[:8] == b"\x89PNG\r\n\x1a\n"
     key = "uploads/products/" + url.rsplit("/", 1)[1]
     stored = deployment.s3.client().get_object(Bucket=deployment.s3.bucket, Key=key)
     assert stored["Body"].read() == served.content
-    print(f"\nimage {url}: uploaded through A, served by B ({len(served.content)} bytes from S3)")
+    print(
+        f"\nimage {url} of a draft: uploaded through A, served by B to its company "
+        f"({len(served.content)} bytes from S3), 404 to anyone else"
+    )
 
 
 def inquire(deployment: Deployment, server: str, message: str) -> str:
