@@ -5,8 +5,8 @@ A file with more than IMPORT_SYNC_MAX_ROWS product rows is stored and imported b
 redirects to the job's page; smaller files are imported in the request as before. The
 job claims itself once, writes all or nothing, fails with a clear message past its time
 limit, deletes the stored file and tells the uploader; jobs stuck past their limit are
-expired by ``catalog.expire_imports``. tests/jobs/test_import_job_worker.py runs one on a
-real Celery worker.
+expired by ``catalog.expire_imports``. The last test runs one on a real Celery worker
+(the real Redis: TEST_REDIS_URL).
 
 Jobs run in-process after the commit in these tests (no broker); ``held_jobs`` keeps
 them queued instead, so a test can look at a queued job and run it itself.
@@ -37,6 +37,14 @@ from tests.factories import (
     BuyerFactory,
     SupplierOwnerFactory,
     SupplierStaffFactory,
+)
+from tests.jobs.test_celery_worker import (
+    REDIS_URL,
+    needs_redis,
+    queued_task_names,
+    redis_client,
+    start_worker,
+    wait_for,
 )
 
 SYNC_MAX_ROWS = 3
@@ -403,3 +411,57 @@ def test_the_uploader_is_told_in_their_language(login_as):
     upload(client, big_file())
     (note,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == owner.id))
     assert note.title == "您的商品导入已完成\uff1acatalog.csv"  # a full-width colon
+
+
+# A real worker ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue():
+    """A broker queue of this test's own."""
+    name = f"test-imports-{uuid.uuid4().hex[:10]}"
+    yield name
+    redis_client().delete(name)
+
+
+@needs_redis
+@pytest.mark.real_commits
+def test_a_celery_worker_runs_an_import_job_end_to_end(make_app, queue):
+    """The upload is queued on the real Redis, a worker process claims the job, imports
+    the file, deletes it and tells the uploader."""
+    dedicated = make_app(
+        CELERY_BROKER_URL=REDIS_URL, CELERY_QUEUE=queue, IMPORT_SYNC_MAX_ROWS=SYNC_MAX_ROWS
+    )
+    app = dedicated.app
+    with app.app_context():
+        owner = SupplierOwnerFactory()
+        transaction.commit()
+        email, owner_id, supplier_id = owner.email, owner.id, owner.supplier_id
+    api = dedicated.api()
+    assert api.login(email).status_code == 200
+
+    response = upload(api, big_file(), "worker catalog.csv")
+    assert response.status_code == 202, response.json
+    location = response.headers["Location"]
+    assert queued_task_names(queue) == ["catalog.run_import"]
+    uploads = app.config["UPLOAD_DIR"]
+    with app.app_context():
+        (key,) = get_storage().keys("imports/")
+
+    worker = start_worker(dedicated, queue, UPLOAD_DIR=uploads, IMPORT_SYNC_MAX_ROWS=SYNC_MAX_ROWS)
+    try:
+        body = wait_for(
+            lambda: (job := api.get(location).json)["status"] not in ("queued", "running") and job,
+            seconds=60,
+        )
+    finally:
+        worker.kill()
+        output, _ = worker.communicate(timeout=10)
+    assert body, output
+    assert body["status"] == "succeeded", (body, output)
+    assert (body["created"], body["failed"]) == (SYNC_MAX_ROWS + 2, 0)
+    assert dedicated.count("products", "supplier_id = :s", s=supplier_id) == SYNC_MAX_ROWS + 2
+    assert dedicated.count("notifications", "user_id = :u", u=owner_id) == 1
+    with app.app_context():
+        assert not get_storage().exists(key)
+    assert queued_task_names(queue) == []
