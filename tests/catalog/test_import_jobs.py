@@ -254,6 +254,27 @@ def test_a_running_job_is_not_claimed_again(client, owner, held_jobs):
     assert products_of(owner.supplier_id) == 0
 
 
+def test_a_job_that_stopped_running_meanwhile_writes_nothing(monkeypatch, client, owner, held_jobs):
+    """The expiry may mark a slow job expired while its import still runs: what the import
+    wrote must not land (the finish is conditional on the job still running)."""
+    job_id = upload(client, big_file()).json["id"]
+    original = import_jobs.importer.import_catalog
+
+    def expired_meanwhile(*args, **kwargs):
+        result = original(*args, **kwargs)
+        db.session.execute(  # as the beat task would, from another process
+            sa.update(ImportJob).where(ImportJob.id == job_id).values(status="expired")
+        )
+        return result
+
+    monkeypatch.setattr(import_jobs.importer, "import_catalog", expired_meanwhile)
+
+    assert run(job_id) is None
+    assert products_of(owner.supplier_id) == 0
+    assert count(Notification, Notification.user_id == owner.id) == 0
+    assert count(AuditEntry, AuditEntry.action == "catalog.import") == 0
+
+
 def test_a_job_over_its_time_limit_fails_and_writes_no_products(
     app, monkeypatch, client, owner, new_uploads
 ):
