@@ -24,7 +24,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from marketplace import jobs, transaction
 from marketplace.audit.models import AuditEntry
-from marketplace.catalog import import_jobs, services
+from marketplace.catalog import import_jobs
 from marketplace.catalog.models import ImportJob, ImportJobStatus, Product
 from marketplace.db import utcnow
 from marketplace.extensions import db
@@ -294,17 +294,17 @@ def test_a_job_over_its_time_limit_fails_and_writes_no_products(
 
 
 def test_celerys_soft_limit_after_products_were_flushed_leaves_none(monkeypatch, client, owner):
-    """The worker's soft time limit may strike anywhere, e.g. right after the new
-    products were flushed: the job fails and not one of them stays."""
-    original = services.bulk_create_products
+    """The worker's soft time limit may strike anywhere, e.g. right after the import has
+    flushed every product and before the job is marked: the job fails and not one of
+    them stays."""
+    original = import_jobs.importer.import_catalog
 
     def then_out_of_time(*args, **kwargs):
         original(*args, **kwargs)
-        db.session.flush()
         assert products_of(owner.supplier_id) == SYNC_MAX_ROWS + 2  # they were written
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(services, "bulk_create_products", then_out_of_time)
+    monkeypatch.setattr(import_jobs.importer, "import_catalog", then_out_of_time)
     before = catalog_rows()
 
     body = client.get(upload(client, big_file()).headers["Location"]).json
