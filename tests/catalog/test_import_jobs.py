@@ -19,6 +19,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import schemathesis
 import sqlalchemy as sa
 from celery.exceptions import SoftTimeLimitExceeded
 
@@ -210,6 +211,32 @@ def test_the_report_keeps_the_first_rows_and_counts_them_all(monkeypatch, client
     body = client.get(upload(client, csv_bytes(rows)).headers["Location"]).json
     assert body["failed"] == 12 and body["errors_truncated"] is True
     assert list(body["errors"]) == ["2", "3", "4"]
+
+
+def test_the_202_and_the_job_are_what_the_openapi_document_says(client):
+    """Schemathesis' own response validation on a real 202 and real jobs (the fuzzer can
+    hardly draw a file above IMPORT_SYNC_MAX_ROWS rows, or an existing job's id)."""
+    spec = client.get("/api/v1/openapi.json").json
+    schema = schemathesis.openapi.from_dict(spec)
+    post = spec["paths"]["/api/v1/catalog/import"]["post"]
+    assert "Location" in post["responses"]["202"]["headers"]
+    assert post["responses"]["202"]["links"]["getImport"]["parameters"] == {
+        "import_id": "$response.body#/id"
+    }
+    get_job = schema["/api/v1/catalog/imports/{import_id}"]["GET"]
+
+    accepted = upload(client, big_file())
+    assert accepted.status_code == 202
+    schema["/api/v1/catalog/import"]["POST"].validate_response(accepted)
+    succeeded = client.get(accepted.headers["Location"])
+    assert succeeded.json["status"] == "succeeded"
+    get_job.validate_response(succeeded)
+
+    rows = [row(sku=f"V-{n}", moq="lots" if n == 2 else "500") for n in range(5)]
+    failed = client.get(upload(client, csv_bytes(rows)).headers["Location"])
+    assert failed.json["status"] == "failed" and failed.json["errors"]
+    get_job.validate_response(failed)
+    get_job.validate_response(client.get("/api/v1/catalog/imports/2147483647"))  # the 404
 
 
 # Who may read a job -----------------------------------------------------------------------
