@@ -43,10 +43,10 @@ from marketplace.catalog import importer
 from marketplace.catalog.importer.reading import ZIP_MAGIC
 from marketplace.catalog.models import ImportJob, ImportJobStatus
 from marketplace.db import rowcount, utcnow
-from marketplace.errors import DomainError, NotFound
+from marketplace.errors import DomainError, Forbidden, NotFound
 from marketplace.extensions import db
 from marketplace.notifications.services import notify
-from marketplace.permissions import can_view_supplier_private, is_member_of
+from marketplace.permissions import COMPANY_SUSPENDED, can_view_supplier_private, is_member_of
 from marketplace.storage import KeyNotFound, get_storage
 from marketplace.storage.tasks import delete_files
 from marketplace.suppliers.models import Supplier
@@ -212,6 +212,8 @@ def run_import(job_id: int) -> str | None:
     limit = current_app.config["IMPORT_JOB_TIME_LIMIT_SECONDS"]
     failure: tuple[str, dict[str, Any] | None] | None = None
     try:
+        if not job.supplier.is_active:  # suspended since the upload: its catalog is frozen
+            raise Forbidden(COMPANY_SUSPENDED)
         data = get_storage().read(key) if key else None
         if data is None:
             raise KeyNotFound(key)

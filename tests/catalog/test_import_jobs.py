@@ -31,6 +31,7 @@ from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification, OutboxEmail
 from marketplace.storage import get_storage
+from marketplace.suppliers.models import SupplierStatus
 from tests.catalog.support import catalog_rows, count
 from tests.catalog.test_import_export import csv_bytes, row, upload
 from tests.factories import (
@@ -339,6 +340,16 @@ def test_celerys_soft_limit_after_products_were_flushed_leaves_none(monkeypatch,
     assert body["status"] == "failed"
     assert body["message"].startswith("The import did not finish within 300 seconds")
     assert catalog_rows() == before
+
+
+def test_a_company_suspended_before_its_job_ran_imports_nothing(client, owner, held_jobs):
+    job_id = upload(client, big_file()).json["id"]
+    owner.supplier.status = SupplierStatus.SUSPENDED
+    transaction.commit()
+
+    assert run(job_id) == "failed"
+    assert the_job().message.startswith("Your company is suspended")
+    assert products_of(owner.supplier_id) == 0
 
 
 def test_job_time_limits_for_the_worker(app):
