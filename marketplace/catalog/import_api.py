@@ -118,7 +118,6 @@ def _download(body: bytes, fmt: str, filename: str) -> Response:
     headers=JOB_LOCATION,
     description="A large file: queued as a job (`Location`), imported in the background",
 )
-@blp.links(202, {"import_id": "$response.body#/id"}, getImport="GET /catalog/imports/{import_id}")
 @blp.errors(400, 401, 403, 409, 413, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def import_catalog(files):

@@ -215,15 +215,14 @@ def test_the_report_keeps_the_first_rows_and_counts_them_all(monkeypatch, client
 
 
 def test_the_202_and_the_job_are_what_the_openapi_document_says(client):
-    """Schemathesis' own response validation on a real 202 and real jobs (the fuzzer can
-    hardly draw a file above IMPORT_SYNC_MAX_ROWS rows, or an existing job's id)."""
+    """Schemathesis' own response validation on a real 202 and real jobs: the fuzzer of
+    tests/test_schemathesis.py calls both operations, but can hardly draw a file above
+    IMPORT_SYNC_MAX_ROWS rows, or an existing job's id."""
     spec = client.get("/api/v1/openapi.json").json
     schema = schemathesis.openapi.from_dict(spec)
     post = spec["paths"]["/api/v1/catalog/import"]["post"]
+    # No OpenAPI link: the stateful run could not follow it (no fuzzed file reaches a job).
     assert "Location" in post["responses"]["202"]["headers"]
-    assert post["responses"]["202"]["links"]["getImport"]["parameters"] == {
-        "import_id": "$response.body#/id"
-    }
     get_job = schema["/api/v1/catalog/imports/{import_id}"]["GET"]
 
     accepted = upload(client, big_file())
