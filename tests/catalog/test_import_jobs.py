@@ -15,7 +15,9 @@ them queued instead, so a test can look at a queued job and run it itself.
 from __future__ import annotations
 
 import io
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -469,6 +471,43 @@ def test_the_uploader_is_told_in_their_language(login_as):
     upload(client, big_file())
     (note,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == owner.id))
     assert note.title == "您的商品导入已完成\uff1acatalog.csv"  # a full-width colon
+
+
+@pytest.mark.real_commits
+def test_the_same_job_run_four_times_at_once_imports_once(make_app, monkeypatch):
+    """Four deliveries of one job's message racing (real commits, on a database of its
+    own): one claims and imports, the other three claim nothing."""
+    held: list[list] = []
+    monkeypatch.setattr(jobs, "dispatch", lambda name, args, kwargs: held.append(list(args)))
+    dedicated = make_app(IMPORT_SYNC_MAX_ROWS=SYNC_MAX_ROWS)
+    app = dedicated.app
+    with app.app_context():
+        owner = SupplierOwnerFactory()
+        transaction.commit()
+        email, owner_id, supplier_id = owner.email, owner.id, owner.supplier_id
+    api = dedicated.api()
+    assert api.login(email).status_code == 200
+    assert upload(api, big_file()).status_code == 202
+    ((job_id,),) = held
+    barrier = threading.Barrier(4)
+
+    def deliver(_n: int) -> str | None:
+        with app.app_context():
+            barrier.wait(timeout=30)
+            try:
+                status = import_jobs.run_import(job_id)
+                transaction.commit()
+                return status
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(deliver, range(4)))
+
+    assert sorted(outcomes, key=str) == [None, None, None, "succeeded"]
+    assert dedicated.count("products", "supplier_id = :s", s=supplier_id) == SYNC_MAX_ROWS + 2
+    assert dedicated.count("notifications", "user_id = :u", u=owner_id) == 1
+    assert dedicated.count("audit_log", "action = 'catalog.import'") == 1
 
 
 # A real worker ---------------------------------------------------------------------------
