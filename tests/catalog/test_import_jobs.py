@@ -490,6 +490,14 @@ def test_the_same_job_run_four_times_at_once_imports_once(make_app, monkeypatch)
     assert upload(api, big_file()).status_code == 202
     ((job_id,),) = held
     barrier = threading.Barrier(4)
+    claims: list[bool] = []
+    claim = import_jobs.claim_job
+
+    def counted_claim(job: int) -> bool:
+        claims.append(claim(job))
+        return claims[-1]
+
+    monkeypatch.setattr(import_jobs, "claim_job", counted_claim)
 
     def deliver(_n: int) -> str | None:
         with app.app_context():
@@ -504,6 +512,7 @@ def test_the_same_job_run_four_times_at_once_imports_once(make_app, monkeypatch)
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(deliver, range(4)))
 
+    assert sorted(claims) == [False, False, False, True]
     assert sorted(outcomes, key=str) == [None, None, None, "succeeded"]
     assert dedicated.count("products", "supplier_id = :s", s=supplier_id) == SYNC_MAX_ROWS + 2
     assert dedicated.count("notifications", "user_id = :u", u=owner_id) == 1
