@@ -458,6 +458,19 @@ def test_the_job_page_shows_the_report_in_chinese(client, owner):
     assert "<td>3</td><td><code>moq</code></td>" in html
 
 
+def test_the_job_page_of_an_expired_job_and_of_a_failed_one_without_rows(client, owner):
+    expired = stored_job(owner.supplier, owner, ImportJobStatus.EXPIRED, age_minutes=30, name="e")
+    failed = stored_job(owner.supplier, owner, ImportJobStatus.FAILED, age_minutes=30, name="f")
+    failed.message = "The uploaded file is gone; nothing was imported. Upload it again."
+    transaction.commit()
+
+    html = client.get(f"/dashboard/imports/{expired.id}", headers=HTML).get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in html
+    assert "The import did not finish in time and was stopped" in html
+    html = client.get(f"/dashboard/imports/{failed.id}", headers=HTML).get_data(as_text=True)
+    assert "The uploaded file is gone; nothing was imported." in html
+
+
 def test_the_job_page_is_404_for_another_company(login_as, client):
     page_upload(client, big_file())
     job = the_job()
