@@ -151,6 +151,15 @@ class Config:
     # An import from the API or the import page gives up after this long (nothing written),
     # well before the web server's own worker timeout (gunicorn: 30 s) would kill it.
     IMPORT_TIME_LIMIT_SECONDS = env_float("IMPORT_TIME_LIMIT_SECONDS", 20.0)
+    # A file with more product rows than this is not imported inside the request: it is
+    # stored and imported by a job (catalog/import_jobs.py); the API answers 202.
+    IMPORT_SYNC_MAX_ROWS = env_int("IMPORT_SYNC_MAX_ROWS", 1000)
+    # An import job gives up after this long (nothing written); Celery's soft and hard
+    # limits sit 30 s and 60 s above it, in case the importer itself hangs.
+    IMPORT_JOB_TIME_LIMIT_SECONDS = env_int("IMPORT_JOB_TIME_LIMIT_SECONDS", 300)
+    # A job still queued or running this long after its limit has passed is marked
+    # expired by the beat task catalog.expire_imports (its worker died, or none ran it).
+    IMPORT_JOB_EXPIRE_MARGIN_SECONDS = env_int("IMPORT_JOB_EXPIRE_MARGIN_SECONDS", 300)
 
     # Rate limits (Flask-Limiter notation)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

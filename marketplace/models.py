@@ -4,6 +4,7 @@ from marketplace.accounts.models import ApiToken, User, UserSession  # noqa: F40
 from marketplace.audit.models import AuditEntry  # noqa: F401
 from marketplace.catalog.models import (  # noqa: F401
     Category,
+    ImportJob,
     Material,
     PriceTier,
     Product,

@@ -132,11 +132,13 @@ def _day_start(day: date) -> datetime:
 
 
 def record_catalog_import(
-    supplier: Any, counts: dict[str, int], filename: str | None
+    supplier: Any, counts: dict[str, int], filename: str | None, *, actor: Any = None
 ) -> AuditEntry:
-    """The one row of a bulk catalog import (API, page or CLI): its row counts."""
+    """The one row of a bulk catalog import (API, page, job or CLI): its row counts.
+    ``actor``: the uploader, for an import job (no one is logged in there)."""
     return record(
         "catalog.import",
         supplier,
+        actor=actor,
         details={**counts, "filename": (filename or "")[:200]},
     )

@@ -5,14 +5,14 @@ Cell formats and the round-trip rules are documented in ``marketplace.catalog.ex
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response, jsonify
 from flask_login import current_user
 from marshmallow import fields, validate
 
 from marketplace.accounts.models import Role
-from marketplace.api_base import Blueprint
-from marketplace.audit import services as audit
-from marketplace.catalog import exporter, importer
+from marketplace.api_base import API_PREFIX, Blueprint
+from marketplace.catalog import exporter, import_jobs
+from marketplace.catalog.models import ImportJob, ImportJobStatus
 from marketplace.fields import QuerySchema, Schema
 from marketplace.http import accepts
 from marketplace.permissions import login_required
@@ -36,6 +36,53 @@ class ImportResultSchema(Schema):
     unchanged = fields.Integer(
         metadata={"description": "Of the updated rows, those that changed nothing."}
     )
+
+
+class ImportJobSchema(Schema):
+    """A large file's import, run as a job (`IMPORT_SYNC_MAX_ROWS`)."""
+
+    id = fields.Integer()
+    supplier_id = fields.Integer()
+    created_by_id = fields.Integer(allow_none=True, metadata={"description": "The uploader."})
+    filename = fields.String()
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in ImportJobStatus]),
+        metadata={
+            "description": "queued → running → succeeded | failed; expired when no worker "
+            "finished it in time (nothing imported)."
+        },
+    )
+    rows = fields.Integer(metadata={"description": "Product rows in the file."})
+    created = fields.Integer(metadata={"description": "Rows whose SKU was new: drafts added."})
+    updated = fields.Integer(metadata={"description": "Rows whose SKU was in the catalog."})
+    unchanged = fields.Integer(
+        metadata={"description": "Of the updated rows, those that changed nothing."}
+    )
+    failed = fields.Integer(metadata={"description": "Rows with problems (nothing imported)."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        allow_none=True,
+        metadata={
+            "description": 'As in the synchronous 422: {"<row number>": {"<field>": '
+            '["..."]}} (the header is row 1), or {"file": ["..."]}; the first 200 rows.'
+        },
+    )
+    errors_truncated = fields.Boolean(
+        metadata={"description": "More rows had problems than `errors` lists."}
+    )
+    message = fields.String(allow_none=True, metadata={"description": "Why it failed."})
+    created_at = fields.AwareDateTime()
+    started_at = fields.AwareDateTime(allow_none=True)
+    finished_at = fields.AwareDateTime(allow_none=True)
+
+
+JOB_LOCATION = {"Location": {"description": "The job: `GET /catalog/imports/{import_id}`."}}
+IMPORT_JOB = "/imports/<int(max=2147483647):import_id>"
+
+
+def job_location(job: ImportJob) -> str:
+    return f"{API_PREFIX}/catalog/imports/{job.id}"
 
 
 class FormatArgs(QuerySchema):
@@ -65,6 +112,12 @@ def _download(body: bytes, fmt: str, filename: str) -> Response:
 @accepts("multipart/form-data", max_body_size="IMPORT_UPLOAD_MAX_BODY")
 @blp.arguments(ImportUploadSchema, location="files")
 @blp.response(201, ImportResultSchema)
+@blp.alt_response(
+    202,
+    schema=ImportJobSchema,
+    headers=JOB_LOCATION,
+    description="A large file: queued as a job (`Location`), imported in the background",
+)
 @blp.errors(400, 401, 403, 409, 413, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def import_catalog(files):
@@ -73,16 +126,34 @@ def import_catalog(files):
     Columns are the product fields; rows are matched to your catalog by `sku`. All or
     nothing: if any row is bad, nothing is written and the 422 lists every bad row as
     `errors: {"<row number>": {"<field>": ["..."]}}` (the header is row 1). See the
-    template (`GET /catalog/import-template`) for the cell formats."""
+    template (`GET /catalog/import-template`) for the cell formats.
+
+    A file with more than `IMPORT_SYNC_MAX_ROWS` (1,000) product rows is imported by a
+    job: 202 with the job and `Location: /api/v1/catalog/imports/{id}`; follow it until
+    `status` is `succeeded` (the counts) or `failed` (`message`, and `errors` as in the
+    422). The job stops after `IMPORT_JOB_TIME_LIMIT_SECONDS` (300) with nothing written.
+    Problems with the file itself (its type, header, size) are still answered at once."""
     upload = files["file"]
-    result = importer.import_catalog(
-        current_user.supplier,
-        upload.read(),
-        upload.filename,
-        time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
+    outcome = import_jobs.import_or_queue(
+        current_user.supplier, current_user, upload.read(), upload.filename
     )
-    audit.record_catalog_import(current_user.supplier, result.as_dict(), upload.filename)
-    return result.as_dict()
+    if isinstance(outcome, ImportJob):
+        response = jsonify(ImportJobSchema().dump(import_jobs.job_view(outcome)))
+        response.status_code = 202
+        response.headers["Location"] = job_location(outcome)
+        return response
+    return outcome.as_dict()
+
+
+@blp.route(IMPORT_JOB, methods=["GET"])
+@login_required()
+@blp.response(200, ImportJobSchema)
+@blp.errors(401, 404)
+@blp.doc(security=LOGGED_IN)
+def get_import(import_id):
+    """A catalog import job: its status, and its report once it has ended. Your company's
+    members and admins; 404 for everyone else."""
+    return import_jobs.job_view(import_jobs.get_job(import_id, current_user))
 
 
 @blp.route("/export", methods=["GET"])

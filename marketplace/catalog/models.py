@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +14,7 @@ from marketplace.db import IdMixin, TimestampMixin, enum_column, utcnow
 from marketplace.extensions import Model, db
 
 if TYPE_CHECKING:
+    from marketplace.accounts.models import User
     from marketplace.suppliers.models import Supplier
 
 
@@ -177,3 +178,58 @@ class ProductImage(IdMixin, Model):
 
     def __repr__(self) -> str:
         return f"<ProductImage {self.id} product={self.product_id} #{self.position}>"
+
+
+class ImportJobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class ImportJob(IdMixin, Model):
+    """A catalog file too large to import inside a request (``IMPORT_SYNC_MAX_ROWS``),
+    imported by the ``catalog.run_import`` job (``marketplace.catalog.import_jobs``).
+
+    ``queued → running`` (the job claims it) ``→ succeeded | failed``; a job stuck in
+    queued or running past its time limit becomes ``expired``. Every move is one
+    conditional UPDATE. ``storage_key`` is the stored upload (private), cleared once the
+    file is deleted; ``errors`` the per-row report in the synchronous import's shape
+    (``{"<row number>": {"<field>": ["..."]}}``), cut to its first rows.
+    """
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (sa.Index("ix_import_jobs_status_created_at", "status", "created_at"),)
+
+    supplier_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("suppliers.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    storage_key: Mapped[str | None] = mapped_column(sa.String(200))
+    status: Mapped[ImportJobStatus] = mapped_column(
+        enum_column(ImportJobStatus, name="import_job_status"), default=ImportJobStatus.QUEUED
+    )
+    row_count: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    unchanged_count: Mapped[int] = mapped_column(default=0)
+    failed_count: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    message: Mapped[str | None] = mapped_column(sa.String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    supplier: Mapped[Supplier] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_done(self) -> bool:
+        return self.status not in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
+
+    def __repr__(self) -> str:
+        return f"<ImportJob {self.id} {self.status} {self.filename!r}>"

@@ -43,18 +43,28 @@ TASK_MODULES = (
     "marketplace.search.tasks",
     "marketplace.accounts.tasks",
     "marketplace.storage.tasks",
+    "marketplace.catalog.import_jobs",
 )
 
 _registry: dict[str, Callable[..., Any]] = {}
+# Celery options of a task, from the app's configuration (time limits...).
+_options: dict[str, Callable[[Any], dict[str, Any]]] = {}
 
 
-def task(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``fn`` as the task ``name`` (a stable name: queued messages carry it)."""
+def task(
+    name: str, *, options: Callable[[Any], dict[str, Any]] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn`` as the task ``name`` (a stable name: queued messages carry it).
+    ``options(config)`` gives its own Celery options, e.g. ``soft_time_limit`` and
+    ``time_limit`` in place of ``JOB_TIME_LIMIT_SECONDS`` (a worker enforces them; a task
+    run in-process has none)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         if _registry.get(name, fn) is not fn:
             raise RuntimeError(f"Two tasks are named {name!r}.")
         _registry[name] = fn
+        if options is not None:
+            _options[name] = options
         fn.task_name = name  # type: ignore[attr-defined]
         return fn
 
@@ -230,6 +240,7 @@ def init_app(app: Flask) -> Celery[AppTask]:
     )
     celery_app.Task.flask_app = app
     for name, fn in _registry.items():
-        celery_app.task(name=name)(fn)
+        extra = _options[name](config) if name in _options else {}
+        celery_app.task(name=name, **extra)(fn)
     app.extensions["celery"] = celery_app
     return celery_app

@@ -17,9 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.accounts.models import Role
-from marketplace.audit import services as audit
-from marketplace.catalog import images, services
-from marketplace.catalog.models import Product, ProductStatus
+from marketplace.catalog import images, import_jobs, services
+from marketplace.catalog.models import ImportJob, Product, ProductStatus
 from marketplace.catalog.schemas import ProductInputSchema, ProductUpdateSchema
 from marketplace.catalog.vocab import CUSTOMIZATION_OPTIONS, INCOTERMS, MAX_PRICE_TIERS
 from marketplace.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -45,6 +44,7 @@ from marketplace.web.forms import (
 
 member_only = login_required(Role.SUPPLIER, supplier_member=True)
 MAX_CERTIFICATION_ROWS = 8
+IMPORT_JOB_REFRESH_SECONDS = 3  # the import job page reloads itself while the job runs
 FULLWIDTH_COMMA = "\uff0c"  # what a Chinese keyboard types between list items
 
 
@@ -380,15 +380,17 @@ def supplier_product_image_action(product_id: int, image_id: int, action: str):
 def supplier_import():
     result, errors, status = None, None, 200
     if request.method == "POST":
-        from marketplace.catalog import importer
-
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             errors, status = {"file": [_("Choose a CSV or Excel file.")]}, 422
         else:
             try:
-                result = importer.import_upload(current_user.supplier, upload)
-                audit.record_catalog_import(current_user.supplier, result, upload.filename)
+                outcome = import_jobs.import_or_queue(
+                    current_user.supplier, current_user, upload.read(), upload.filename
+                )
+                if isinstance(outcome, ImportJob):
+                    return redirect(url_for("web.supplier_import_job", import_id=outcome.id))
+                result = outcome.as_dict()
                 flash(
                     _(
                         "Import finished: %(created)d created, %(updated)d updated.",
@@ -403,6 +405,18 @@ def supplier_import():
     return render_template(
         "dashboard/supplier/import.html", result=result, errors=errors, form=CsrfForm()
     ), status
+
+
+@bp.get("/dashboard/imports/<int(max=2147483647):import_id>")
+@member_only
+def supplier_import_job(import_id: int):
+    """A large file's import job: reloads itself (no JavaScript) until it has ended."""
+    job = import_jobs.get_job(import_id, current_user)
+    return render_template(
+        "dashboard/supplier/import_job.html",
+        job=job,
+        refresh_seconds=IMPORT_JOB_REFRESH_SECONDS,
+    )
 
 
 # Company pages ------------------------------------------------------------------

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from datetime import timedelta
+from typing import Any
+
+from flask import current_app
 
 from marketplace import transaction
 from marketplace.accounts.models import PasswordResetToken
 from marketplace.accounts.services import RESET_TOKEN_PREFIX, sha256
+from marketplace.catalog import exporter
+from marketplace.catalog.models import ImportJob, ImportJobStatus
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from tests.authz.framework import (
@@ -65,6 +71,46 @@ def reset_token(world: World) -> str:
         return secret
 
     return world.memo("reset_token", make)
+
+
+IMPORT_JOB = "/api/v1/catalog/imports/<int(max=2147483647):import_id>"
+PAGE_IMPORT_JOB = "/dashboard/imports/<int(max=2147483647):import_id>"
+
+
+def import_job_a(world: World) -> ImportJob:
+    """A finished import job of supplier A (catalog/import_jobs.py)."""
+
+    def make() -> ImportJob:
+        job = ImportJob(
+            supplier_id=world.supplier_a.id,
+            created_by_id=world.users["owner_a"].id,
+            filename="catalog.csv",
+            status=ImportJobStatus.SUCCEEDED,
+            row_count=1200,
+            created_count=1200,
+            started_at=utcnow(),
+            finished_at=utcnow(),
+        )
+        db.session.add(job)
+        transaction.commit()
+        return job
+
+    return world.memo("import_job_a", make)
+
+
+def large_catalog_file(world: World) -> dict[str, Any]:
+    """One row more than IMPORT_SYNC_MAX_ROWS: imported by a job (202)."""
+    rows = current_app.config["IMPORT_SYNC_MAX_ROWS"] + 1
+    data = exporter.to_csv(
+        [
+            list(exporter.COLUMNS),
+            *(
+                [f"LARGE-{n}" if c == "sku" else exporter.EXAMPLE_ROW[c] for c in exporter.COLUMNS]
+                for n in range(rows)
+            ),
+        ]
+    )
+    return {"file": (io.BytesIO(data), "large-catalog.csv")}
 
 
 MATRIX: dict[tuple[str, str], Route] = {
@@ -333,6 +379,14 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/catalog/import"): Route(
         a_writers(only(201, *SUPPLIER_MEMBERS)), form=catalog_file
     ),
+    ("GET", IMPORT_JOB): Route(
+        # A's import: A's members and admins; 404 for everyone else (a buyer too).
+        logged_in(404) | dict.fromkeys((*MEMBERS_OF_A, "admin"), 200),
+        path=lambda w: f"/api/v1/catalog/imports/{import_job_a(w).id}",
+    ),
+    ("GET", PAGE_IMPORT_JOB): dashboard(
+        a_members(200, anonymous=302), lambda w: f"/dashboard/imports/{import_job_a(w).id}"
+    ),
     ("GET", "/api/v1/catalog/export"): Route(only(200, *SUPPLIER_MEMBERS)),
     ("GET", "/api/v1/catalog/import-template"): Route(only(200, *SUPPLIER_MEMBERS)),
 }
@@ -351,6 +405,12 @@ def profile_form_of_a(world: World) -> dict:
 
 # Routes evaluated again against other objects: (method, rule, what differs, row).
 EXTRA_ROWS: list[tuple[str, str, str, Route]] = [
+    (
+        "POST",
+        "/api/v1/catalog/import",
+        "a file above IMPORT_SYNC_MAX_ROWS: a job",
+        Route(a_writers(only(202, *SUPPLIER_MEMBERS)), form=large_catalog_file),
+    ),
     (
         "POST",
         "/dashboard/profile",

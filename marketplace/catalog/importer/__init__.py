@@ -51,6 +51,7 @@ __all__ = [
     "RowValidator",
     "Table",
     "import_catalog",
+    "import_table",
     "import_upload",
     "plan_import",
     "read_table",
@@ -232,6 +233,25 @@ def _import_catalog(
     deadline: Deadline,
 ) -> ImportResult:
     table = read_table(data, filename, deadline=deadline)
+    return import_table(supplier, table, progress=progress, deadline=deadline)
+
+
+def import_table(
+    supplier: Supplier,
+    table: Table,
+    *,
+    progress: Progress | None = None,
+    deadline: Deadline = NO_DEADLINE,
+) -> ImportResult:
+    """``import_catalog`` for a file already read (``read_table``): the import page and the
+    API read it first to see whether it is small enough to import in the request."""
+    with _cyclic_gc_paused():
+        return _import_table(supplier, table, progress, deadline)
+
+
+def _import_table(
+    supplier: Supplier, table: Table, progress: Progress | None, deadline: Deadline
+) -> ImportResult:
     if not table.rows:
         raise file_error("The file has a header but no product rows.")
     plan, vocabulary = plan_import(supplier, table, progress, deadline)
