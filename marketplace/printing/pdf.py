@@ -8,7 +8,9 @@ subset into the file, so Chinese names and addresses print on any machine.
 from __future__ import annotations
 
 import tempfile
+from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
@@ -107,6 +109,12 @@ def _all_text(proforma: Proforma, locale: str) -> str:
     return "".join(parts)
 
 
+def _line_count(pdf: FPDF, width: float, height: float, text: str) -> int:
+    """How many lines ``text`` takes in a ``width`` wide cell, in the current font."""
+    lines = pdf.multi_cell(width, height, text, dry_run=True, output="LINES")
+    return len(cast(list[str], lines))
+
+
 def _heading(pdf: _ProformaPDF) -> None:
     p = pdf.proforma
     pdf.set_font(fonts.FAMILY, "B", 16)
@@ -140,8 +148,7 @@ def _box_height(pdf: _ProformaPDF, width: float, rows: list[tuple[str, str]]) ->
     height = 0.0
     for style, text in rows:
         pdf.set_font(fonts.FAMILY, style, BODY)
-        lines = pdf.multi_cell(width, LINE_HEIGHT, text, dry_run=True, output="LINES")
-        height += LINE_HEIGHT * max(1, len(lines))
+        height += LINE_HEIGHT * max(1, _line_count(pdf, width, LINE_HEIGHT, text))
     return height
 
 
@@ -198,7 +205,7 @@ def _terms(pdf: _ProformaPDF) -> None:
     pdf.ln(4)
 
 
-def _percent(value) -> str:
+def _percent(value: Decimal) -> str:
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -233,17 +240,12 @@ def _sizes_text(pdf: _ProformaPDF, line: ProformaLine) -> str:
 
 def _line_height(pdf: _ProformaPDF, line: ProformaLine) -> tuple[float, float]:
     pdf.set_font(fonts.FAMILY, size=BODY)
-    rows = pdf.multi_cell(
-        COLUMNS[1] - 2, LINE_HEIGHT, line.description, dry_run=True, output="LINES"
-    )
-    main = LINE_HEIGHT * max(1, len(rows)) + 1
+    rows = _line_count(pdf, COLUMNS[1] - 2, LINE_HEIGHT, line.description)
+    main = LINE_HEIGHT * max(1, rows) + 1
     sizes = 0.0
     if line.size_breakdown:
         pdf.set_font(fonts.FAMILY, size=SMALL)
-        rows = pdf.multi_cell(
-            sum(COLUMNS[1:]) - 2, 4, _sizes_text(pdf, line), dry_run=True, output="LINES"
-        )
-        sizes = 4 * len(rows) + 1
+        sizes = 4 * _line_count(pdf, sum(COLUMNS[1:]) - 2, 4, _sizes_text(pdf, line)) + 1
     return main, sizes
 
 
@@ -291,10 +293,7 @@ def _totals(pdf: _ProformaPDF) -> None:
     if is_chinese(pdf.locale):
         words.reverse()
     pdf.set_font(fonts.FAMILY, size=BODY)
-    needed = 4 * 6 + sum(
-        LINE_HEIGHT * len(pdf.multi_cell(WIDTH - 30, LINE_HEIGHT, w, dry_run=True, output="LINES"))
-        for w in words
-    )
+    needed = 4 * 6 + sum(LINE_HEIGHT * _line_count(pdf, WIDTH - 30, LINE_HEIGHT, w) for w in words)
     if pdf.get_y() + needed > pdf.page_break_trigger:
         pdf.add_page()
     label_width = sum(COLUMNS[:3])
@@ -329,8 +328,7 @@ def _totals(pdf: _ProformaPDF) -> None:
 
 def _boxed(pdf: _ProformaPDF, key: str, text: str) -> None:
     pdf.set_font(fonts.FAMILY, size=BODY)
-    lines = pdf.multi_cell(WIDTH - 4, LINE_HEIGHT, text, dry_run=True, output="LINES")
-    height = 5 + LINE_HEIGHT * len(lines) + 2
+    height = 5 + LINE_HEIGHT * _line_count(pdf, WIDTH - 4, LINE_HEIGHT, text) + 2
     if pdf.get_y() + min(height, 60) > pdf.page_break_trigger:
         pdf.add_page()
     pdf.set_font(fonts.FAMILY, "B", SMALL)
