@@ -6,7 +6,14 @@ calls ``render_proforma_pdf``; its page includes ``templates/printing/proforma.h
 
 from marketplace.printing.labels import LABELS, label, labels_for
 from marketplace.printing.pdf import render_proforma_pdf
-from marketplace.printing.proforma import Party, Proforma, ProformaLine, deposit_for, money
+from marketplace.printing.proforma import (
+    Party,
+    Proforma,
+    ProformaLine,
+    deposit_for,
+    money,
+    proforma_page_context,
+)
 from marketplace.printing.words import amount_in_words_en, amount_in_words_zh
 
 __all__ = [
@@ -20,5 +27,6 @@ __all__ = [
     "label",
     "labels_for",
     "money",
+    "proforma_page_context",
     "render_proforma_pdf",
 ]

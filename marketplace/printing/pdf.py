@@ -8,7 +8,6 @@ subset into the file, so Chinese names and addresses print on any machine.
 from __future__ import annotations
 
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 from typing import cast
 
@@ -179,7 +178,7 @@ def _parties(pdf: _ProformaPDF) -> None:
 
 def _terms(pdf: _ProformaPDF) -> None:
     p = pdf.proforma
-    deposit = f"{_percent(p.deposit_percent)}%  {p.currency} {money(p.deposit_amount)}"
+    deposit = f"{p.deposit_percent_text}%  {p.currency} {money(p.deposit_amount)}"
     cells = [
         ("incoterm", p.incoterm),
         ("port_of_loading", p.port_of_loading),
@@ -203,11 +202,6 @@ def _terms(pdf: _ProformaPDF) -> None:
             pdf.cell(width, 5.5, value or "—", border="LBR")
         pdf.set_xy(MARGIN, top + 10)
     pdf.ln(4)
-
-
-def _percent(value: Decimal) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _table_header(pdf: _ProformaPDF, continued: bool = False) -> None:
@@ -302,7 +296,7 @@ def _totals(pdf: _ProformaPDF) -> None:
         ("B", f"{pdf.heading('total')} ({p.currency})", "", money(p.total)),
         (
             "",
-            f"{pdf.heading('deposit')} ({_percent(p.deposit_percent)}%)",
+            f"{pdf.heading('deposit')} ({p.deposit_percent_text}%)",
             "",
             money(p.deposit_amount),
         ),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from marketplace.printing.labels import is_chinese, labels_for
 from marketplace.printing.words import CENT, amount_in_words_en, amount_in_words_zh
 
 
@@ -33,6 +34,10 @@ class ProformaLine:
     unit: str = "pairs"
     # {size: pairs}, in the order the sizes are to be shown ("36": 120, "37": 240, ...)
     size_breakdown: Mapping[str, int] | None = None
+
+    @property
+    def unit_price_text(self) -> str:
+        return unit_price(self.unit_price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,12 @@ class Proforma:
         return amount_in_words_zh(self.total, self.currency)
 
     @property
+    def deposit_percent_text(self) -> str:
+        """30 -> ``30``, 12.50 -> ``12.5``."""
+        text = f"{self.deposit_percent:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    @property
     def total_quantity(self) -> int:
         return sum(line.quantity for line in self.lines)
 
@@ -91,3 +102,10 @@ def unit_price(amount: Decimal) -> str:
     exponent = Decimal(amount).normalize().as_tuple().exponent
     places = min(4, max(2, -exponent)) if isinstance(exponent, int) else 2
     return f"{Decimal(amount):,.{places}f}"
+
+
+def proforma_page_context(proforma: Proforma, locale: str | None) -> dict[str, object]:
+    """What ``templates/printing/proforma.html`` needs, for ``render_template``."""
+    labels: dict[str, object] = dict(labels_for(locale))
+    labels["_chinese_first"] = is_chinese(locale)
+    return {"proforma": proforma, "proforma_labels": labels}
