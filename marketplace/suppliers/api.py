@@ -7,6 +7,8 @@ that own what those need.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_login import current_user
 
 from marketplace.api_base import Blueprint
@@ -15,6 +17,7 @@ from marketplace.extensions import db
 from marketplace.fields import INT32_MAX
 from marketplace.permissions import (
     authenticated_user,
+    can_view_supplier_private,
     is_member_of,
     is_owner_of,
     login_required,
@@ -25,7 +28,7 @@ from marketplace.suppliers.schemas import (
     MemberCreateSchema,
     MemberListSchema,
     MemberSchema,
-    SupplierSchema,
+    SupplierPrivateSchema,
     SupplierUpdateSchema,
     VerificationRequestCreateSchema,
     VerificationRequestSchema,
@@ -50,21 +53,40 @@ def own_supplier(supplier_id: int, *, owner: bool = False) -> Supplier:
     return supplier
 
 
+class PublicProfile:
+    """A supplier as the public sees it: the private fields are absent, so the response
+    leaves them out."""
+
+    PRIVATE = frozenset({"bank_details"})
+
+    def __init__(self, supplier: Supplier):
+        self._supplier = supplier
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.PRIVATE:
+            raise AttributeError(name)
+        return getattr(self._supplier, name)
+
+
 @blp.route(SUPPLIER, methods=["GET"])
-@blp.response(200, SupplierSchema)
+@blp.response(200, SupplierPrivateSchema)
 @blp.errors(404)
 def get_supplier(supplier_id):
-    return services.get_supplier(supplier_id, authenticated_user())
+    """A supplier's profile. `bank_details` is only in the answer to the company's own
+    members and to admins."""
+    viewer = authenticated_user()
+    supplier = services.get_supplier(supplier_id, viewer)
+    return supplier if can_view_supplier_private(viewer, supplier.id) else PublicProfile(supplier)
 
 
 @blp.route(SUPPLIER, methods=["PATCH"])
 @login_required(supplier_member=True)
 @blp.arguments(SupplierUpdateSchema)
-@blp.response(200, SupplierSchema)
+@blp.response(200, SupplierPrivateSchema)
 @blp.errors(400, 401, 403, 404, 415, 422)
 @blp.doc(security=LOGGED_IN)
 def update_supplier(data, supplier_id):
-    """Edit your company's profile and certifications (owner and staff).  The name,
+    """Edit your company's profile, bank details and certifications (owner and staff).  The name,
     address, city and province are the owner's (403 for staff) and may not contain a
     prohibited term (422 naming the field); changing them sends a verified company back
     to verification (no verified badge until the platform checks it again)."""

@@ -42,6 +42,9 @@ class Supplier(IdMixin, TimestampMixin, Model):
     employees: Mapped[int | None]
     monthly_capacity_pairs: Mapped[int | None]
     main_markets: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Printed on proforma invoices; the company's own members and admins see it, never
+    # the public (SupplierPrivateSchema).
+    bank_details: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[SupplierStatus] = mapped_column(
         enum_column(SupplierStatus),
         default=SupplierStatus.ACTIVE,

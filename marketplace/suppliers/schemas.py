@@ -38,6 +38,20 @@ class SupplierSchema(Schema):
 
 SupplierListSchema = list_schema(SupplierSchema, "SupplierListSchema")
 
+BANK_DETAILS_MAX = 1000
+
+
+class SupplierPrivateSchema(SupplierSchema):
+    """The profile as the company's own members and admins see it."""
+
+    bank_details = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Printed on the company's proforma invoices. Only in the "
+            "responses of the company's own members and of admins."
+        },
+    )
+
 
 def _unique_markets(codes: list[str]) -> None:
     if len(codes) != len(set(codes)):
@@ -62,6 +76,14 @@ class SupplierUpdateSchema(Schema):
     )
     certifications = fields.List(
         fields.Nested(CertificationSchema), validate=validate.Length(max=30)
+    )
+    bank_details = Str(
+        max_length=BANK_DETAILS_MAX,
+        allow_none=True,
+        metadata={
+            "description": "Beneficiary, bank, account number, SWIFT...: several lines, "
+            "printed on proforma invoices; never shown to the public."
+        },
     )
 
 

@@ -37,6 +37,7 @@ PROFILE_FIELDS = (
     "employees",
     "monthly_capacity_pairs",
     "main_markets",
+    "bank_details",
 )
 # What the business licence names, and so what verification vouches for: the owner's to
 # change, checked against the prohibited terms, and a verified company goes back to the

@@ -428,6 +428,8 @@ def profile_body_from_form() -> dict[str, Any]:
         body[name] = _text(name)
     for name in ("year_established", "employees", "monthly_capacity_pairs"):
         body[name] = _number(_text(name))
+    # Several lines: a browser sends CRLF; an empty box clears the details.
+    body["bank_details"] = _text("bank_details").replace("\r\n", "\n") or None
     body["main_markets"] = [
         code.strip().upper()
         for code in _text("main_markets").replace(FULLWIDTH_COMMA, ",").split(",")
