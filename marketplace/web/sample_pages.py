@@ -1,0 +1,1 @@
+"""Sample request pages (filled below)."""
