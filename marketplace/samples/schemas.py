@@ -8,6 +8,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validate
 
 from config import Config
+from marketplace.catalog.vocab import currencies
 from marketplace.fields import (
     Country,
     Int,
@@ -18,7 +19,6 @@ from marketplace.fields import (
     format_money,
     list_schema,
 )
-from marketplace.catalog.vocab import currencies
 from marketplace.samples.models import SampleStatus
 
 NOTE_MAX_CHARS = 2000
@@ -111,9 +111,7 @@ class SampleQuoteSchema(Schema):
 
 class SampleShipSchema(Schema):
     carrier = Str(required=True, min_length=1, max_length=100, metadata={"example": "DHL"})
-    reference = Str(
-        required=True, min_length=1, max_length=100, metadata={"example": "1234567890"}
-    )
+    reference = Str(required=True, min_length=1, max_length=100, metadata={"example": "1234567890"})
 
 
 class SampleDeclineSchema(Schema):

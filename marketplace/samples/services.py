@@ -104,9 +104,7 @@ def allowed_moves(sample: SampleRequest, user: User | None) -> list[str]:
     """The moves ``user`` may make now (for the pages' buttons)."""
     side = side_of(sample, user)
     return [
-        move.name
-        for move in MOVES.values()
-        if move.side == side and sample.status in move.sources
+        move.name for move in MOVES.values() if move.side == side and sample.status in move.sources
     ]
 
 
@@ -320,9 +318,7 @@ def _terms(sample: SampleRequest) -> str:
 
 
 def _requested_text(sample: SampleRequest) -> tuple[str, str]:
-    title = _(
-        "Sample request #%(id)d from %(buyer)s", id=sample.id, buyer=_buyer_label(sample)
-    )
+    title = _("Sample request #%(id)d from %(buyer)s", id=sample.id, buyer=_buyer_label(sample))
     body = _facts(sample) + (f"\n\n{sample.note}" if sample.note else "")
     return title, body
 
@@ -381,4 +377,3 @@ _TEXTS: dict[str, Callable[[SampleRequest], tuple[str, str]]] = {
     "decline": _declined_text,
     "cancel": _cancelled_text,
 }
-
