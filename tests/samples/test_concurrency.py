@@ -81,6 +81,7 @@ def test_identical_moves_at_once_succeed_once(make_app, last):
         where = "target_type = 'sample_request' AND target_id = :id"
         # The request and one row per move, whatever the races.
         assert dedicated.count("audit_log", where, id=sample_id) == 1 + len(way)
-    assert dedicated.count("notifications", "kind LIKE 'sample.%'") == ROUNDS * CLIENTS + sum(
-        CLIENTS if who == "buyer" else 1 for _name, who in way
-    ) * ROUNDS
+    assert (
+        dedicated.count("notifications", "kind LIKE 'sample.%'")
+        == ROUNDS * CLIENTS + sum(CLIENTS if who == "buyer" else 1 for _name, who in way) * ROUNDS
+    )

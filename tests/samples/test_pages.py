@@ -35,9 +35,10 @@ def test_the_product_page_offers_buyers_the_form(buyer, product, login_as):
 
 def test_the_product_page_sends_visitors_to_sign_in(product, make_api):
     html = page(make_api(), f"/products/{product.id}")
-    assert f"/login?next=/buyer/samples/new?product_id%3D{product.id}" in html.replace(
-        "&amp;", "&"
-    ) or "/login?next=%2Fbuyer%2Fsamples%2Fnew" in html
+    assert (
+        f"/login?next=/buyer/samples/new?product_id%3D{product.id}" in html.replace("&amp;", "&")
+        or "/login?next=%2Fbuyer%2Fsamples%2Fnew" in html
+    )
     assert 'id="request-samples"' not in html
 
 
@@ -54,7 +55,7 @@ def test_the_form_sends_a_request(buyer, product, owner, login_as):
             "product_id": str(product.id),
             "quantity_pairs": "3",
             "destination_country": "PH",
-            "sizes": "38，39 40",
+            "sizes": "38\uff0c39 40",
             "colors": "black, pink",
             "note": "For our buyers' meeting.",
         },
@@ -111,9 +112,7 @@ def test_an_inquiry_about_a_product_links_to_the_form(buyer, supplier, product, 
     assert f"/buyer/samples/new?product_id={product.id}" in html
 
 
-def test_the_supplier_quotes_ships_and_the_buyer_receives(
-    buyer, staff, product, login_as
-):
+def test_the_supplier_quotes_ships_and_the_buyer_receives(buyer, staff, product, login_as):
     sample = make_sample(buyer, product, member=staff)
     supplier_client, buyer_client = login_as(staff), login_as(buyer)
     html = page(supplier_client, f"/dashboard/samples/{sample.id}")
