@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import current_app
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, post_load, validate
 
 from config import Config
 from marketplace.catalog.vocab import currencies
@@ -62,9 +62,15 @@ def _within_configured_pairs(value: int) -> None:
         raise ValidationError(f"Must be between 1 and {cap}.")
 
 
-def _unique(values: list[str]) -> None:
-    if len({v.strip().lower() for v in values}) != len(values):
-        raise ValidationError("Each value may appear once.")
+def _once_each(values: list[str]) -> list[str]:
+    """The values in their order, a repeat (in any case) left out."""
+    seen: set[str] = set()
+    kept = []
+    for value in values:
+        if value.lower() not in seen:
+            seen.add(value.lower())
+            kept.append(value)
+    return kept
 
 
 # Requests ---------------------------------------------------------------------------
@@ -83,18 +89,24 @@ class SampleRequestCreateSchema(Schema):
     )
     sizes = fields.List(
         Str(min_length=1, max_length=20),
-        validate=[validate.Length(max=20), _unique],
+        validate=validate.Length(max=20),
         load_default=list,
         metadata={"example": ["38", "40"]},
     )
     colors = fields.List(
         Str(min_length=1, max_length=40),
-        validate=[validate.Length(max=20), _unique],
+        validate=validate.Length(max=20),
         load_default=list,
         metadata={"example": ["black", "pink"]},
     )
     note = Str(max_length=NOTE_MAX_CHARS, load_default="")
     destination_country = Country(required=True)
+
+    @post_load
+    def drop_repeats(self, data, **kwargs):
+        data["sizes"] = _once_each(data["sizes"])
+        data["colors"] = _once_each(data["colors"])
+        return data
 
 
 class SampleQuoteSchema(Schema):

@@ -58,7 +58,6 @@ def sample_body_for_id(product_id: int) -> dict:
         ({"quantity_pairs": 21}, "quantity_pairs"),
         ({"quantity_pairs": "4"}, "quantity_pairs"),
         ({"destination_country": "XX"}, "destination_country"),
-        ({"sizes": ["38", "38"]}, "sizes"),
         ({"sizes": [str(n) for n in range(21)]}, "sizes"),
         ({"colors": ["x" * 41]}, "colors"),
         ({"note": "n" * 2001}, "note"),
@@ -73,6 +72,13 @@ def test_invalid_bodies_are_422(overrides, field, buyer, product, login_as):
     assert response.status_code == 422, response.json
     assert field in response.json["errors"]
     assert counts() == before
+
+
+def test_repeated_sizes_and_colours_are_kept_once(buyer, product, login_as):
+    body = sample_body(product, sizes=["38", "40", "38"], colors=["Black", "black", "pink"])
+    response = login_as(buyer).post(SAMPLES, json=body)
+    assert response.status_code == 201, response.json
+    assert (response.json["sizes"], response.json["colors"]) == (["38", "40"], ["Black", "pink"])
 
 
 def test_required_fields(buyer, login_as):
