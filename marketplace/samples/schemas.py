@@ -25,6 +25,7 @@ NOTE_MAX_CHARS = 2000
 REASON_MAX_CHARS = 1000
 MAX_READY_IN_DAYS = 365
 MAX_FEE = 100_000
+VISIBLE = r"\S"  # at least one visible character (the text is trimmed)
 
 
 class Fee(fields.Raw, _DecimalAmount):
@@ -88,13 +89,13 @@ class SampleRequestCreateSchema(Schema):
         metadata={"description": "Sample pairs wanted (1 to SAMPLE_MAX_PAIRS).", "example": 4},
     )
     sizes = fields.List(
-        Str(min_length=1, max_length=20),
+        Str(min_length=1, max_length=20, metadata={"pattern": VISIBLE}),
         validate=validate.Length(max=20),
         load_default=list,
         metadata={"example": ["38", "40"]},
     )
     colors = fields.List(
-        Str(min_length=1, max_length=40),
+        Str(min_length=1, max_length=40, metadata={"pattern": VISIBLE}),
         validate=validate.Length(max=20),
         load_default=list,
         metadata={"example": ["black", "pink"]},
@@ -122,12 +123,27 @@ class SampleQuoteSchema(Schema):
 
 
 class SampleShipSchema(Schema):
-    carrier = Str(required=True, min_length=1, max_length=100, metadata={"example": "DHL"})
-    reference = Str(required=True, min_length=1, max_length=100, metadata={"example": "1234567890"})
+    carrier = Str(
+        required=True,
+        min_length=1,
+        max_length=100,
+        metadata={"example": "DHL", "pattern": VISIBLE},
+    )
+    reference = Str(
+        required=True,
+        min_length=1,
+        max_length=100,
+        metadata={"example": "1234567890", "pattern": VISIBLE},
+    )
 
 
 class SampleDeclineSchema(Schema):
-    reason = Str(required=True, min_length=1, max_length=REASON_MAX_CHARS)
+    reason = Str(
+        required=True,
+        min_length=1,
+        max_length=REASON_MAX_CHARS,
+        metadata={"pattern": VISIBLE},
+    )
 
 
 class SampleRequestListArgs(QuerySchema):

@@ -52,7 +52,9 @@ def own_supplier(supplier_id: int, *, owner: bool = False) -> Supplier:
 
 @blp.route(SUPPLIER, methods=["GET"])
 @blp.response(200, SupplierSchema)
-@blp.errors(404)
+# 401: anyone may read a profile, but a Bearer token that is revoked (or whose user was
+# suspended) is refused on every route.
+@blp.errors(401, 404)
 def get_supplier(supplier_id):
     return services.get_supplier(supplier_id, authenticated_user())
 
