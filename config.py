@@ -193,6 +193,11 @@ class Config:
     MESSAGE_LIMITS_PER_USER = os.environ.get("MESSAGE_LIMITS_PER_USER", "60 per hour")
     MESSAGE_MAX_CHARS = env_int("MESSAGE_MAX_CHARS", 5000)
     RFQ_MAX_QUOTATIONS = env_int("RFQ_MAX_QUOTATIONS", 10)
+    # Samples: pairs per request, and requests a buyer may send (Flask-Limiter notation)
+    SAMPLE_MAX_PAIRS = env_int("SAMPLE_MAX_PAIRS", 20)
+    SAMPLE_REQUEST_LIMITS_PER_BUYER = os.environ.get(
+        "SAMPLE_REQUEST_LIMITS_PER_BUYER", "10 per hour;30 per day"
+    )
     RFQ_MAX_MATCHES = env_int("RFQ_MAX_MATCHES", 50)  # suppliers an RFQ is matched to
     RESPONSE_WINDOW_HOURS = env_int("RESPONSE_WINDOW_HOURS", 24)  # "answered in time"
     RESPONSE_RATE_DAYS = env_int("RESPONSE_RATE_DAYS", 30)  # the response-rate window

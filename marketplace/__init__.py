@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.moderation.api import blp as moderation_api
     from marketplace.notifications.api import blp as notifications_api
     from marketplace.rfqs.api import blp as rfqs_api
+    from marketplace.samples.api import blp as samples_api
     from marketplace.search.api import blp as search_api
     from marketplace.suppliers.api import blp as suppliers_api
 
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
         inquiry_pages,
         public_pages,
         rfq_pages,
+        sample_pages,
         supplier_pages,
     )
     from marketplace.web import bp as web_bp
@@ -139,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
         search_api,
         inquiries_api,
         rfqs_api,
+        samples_api,
         notifications_api,
         moderation_api,
     ):

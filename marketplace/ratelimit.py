@@ -76,6 +76,11 @@ BUCKETS: dict[str, Bucket] = {
         "RFQs posted per buyer",
         "You have posted the most RFQs allowed ({limit}); try again later.",
     ),
+    "sample-request": Bucket(
+        "SAMPLE_REQUEST_LIMITS_PER_BUYER",
+        "sample requests sent per buyer",
+        "You have sent the most sample requests allowed ({limit}); try again later.",
+    ),
     "report": Bucket("REPORT_LIMITS_PER_USER", "reports per user"),
 }
 

@@ -26,10 +26,11 @@ from tests.authz import (
     rows_moderation,
     rows_public,
     rows_rfqs,
+    rows_samples,
 )
 from tests.authz.framework import HTML, PRINCIPALS, SUSPENDED, Route, World, build_world
 
-AREAS = (rows_core, rows_public, rows_inquiries, rows_rfqs, rows_moderation)
+AREAS = (rows_core, rows_public, rows_inquiries, rows_rfqs, rows_samples, rows_moderation)
 
 MATRIX: dict[tuple[str, str], Route] = {}
 for _area in AREAS:

@@ -1,7 +1,8 @@
 """Schemathesis' stateful run: it follows the spec's OpenAPI links (``Blueprint.links``)
 from the object one operation returned to the next operation on it, so RFQs get quoted,
 quotations accepted and withdrawn, products submitted, approved, archived and restored,
-inquiries answered and closed, on real objects rather than random ids.
+inquiries answered and closed, sample requests quoted, accepted and shipped, on real
+objects rather than random ids.
 
 - Three principals at once, as the contract's "who" columns have them: each operation is
   called by the role that may call it (a buyer posts RFQs and accepts, the supplier quotes
@@ -9,7 +10,7 @@ inquiries answered and closed, on real objects rather than random ids.
   each of them in turn (``ACTORS``).  Every scenario starts with fresh principals (a buyer,
   the owner of an active supplier with a published product in ``eva-slippers``, an admin)
   in its own savepoint, rolled back after it: nothing leaks from one scenario to the next.
-- The linked operations run in four chains (``CHAINS``), and a scenario starts only from
+- The linked operations run in five chains (``CHAINS``), and a scenario starts only from
   an operation that creates or lists something (``ROOTS``); the rest are reached through
   links.  Both keep the ~600 calls on real objects.
 - Checks: tests/test_schemathesis.py's configuration (no server error, documented status
@@ -40,6 +41,7 @@ from typing import Any, cast
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from flask import Flask
 from hypothesis import HealthCheck, Phase, settings
 from requests.structures import CaseInsensitiveDict
@@ -52,7 +54,7 @@ from schemathesis.specs.openapi.stateful import OpenAPIStateMachine
 
 from marketplace import ratelimit, transaction
 from marketplace.accounts import services as accounts
-from marketplace.catalog.models import ProductStatus
+from marketplace.catalog.models import Product, ProductStatus
 from marketplace.extensions import db
 from tests.catalog.support import make_product
 from tests.conftest import _session_on
@@ -68,7 +70,7 @@ from tests.test_schemathesis import (
 SUPPLIER_NUMBERS = itertools.count(1)
 CATEGORY = "eva-slippers"  # seeded by the migrations; the scenario's supplier sells in it
 # Hypothesis examples per chain, each a fresh cast and up to STEPS calls: about 700 calls.
-SCENARIOS = {"sourcing": 12, "catalog": 14, "conversations": 10, "accounts": 30}
+SCENARIOS = {"sourcing": 12, "catalog": 14, "conversations": 10, "accounts": 30, "samples": 14}
 STEPS = 15
 
 # The linked operations, in chains run separately: a scenario spent in one chain goes
@@ -115,6 +117,16 @@ CHAINS: dict[str, list[str]] = {
         "GET /admin/reports",
         "POST /admin/reports/{report_id}/resolve",
     ],
+    "samples": [
+        "POST /sample-requests",
+        "GET /sample-requests/{sample_request_id}",
+        "POST /sample-requests/{sample_request_id}/quote",
+        "POST /sample-requests/{sample_request_id}/accept",
+        "POST /sample-requests/{sample_request_id}/ship",
+        "POST /sample-requests/{sample_request_id}/receive",
+        "POST /sample-requests/{sample_request_id}/decline",
+        "POST /sample-requests/{sample_request_id}/cancel",
+    ],
     "accounts": [
         "POST /auth/tokens",
         "DELETE /auth/tokens/{token_id}",
@@ -151,6 +163,7 @@ ROOTS = {
     "GET /auth/me",
     "GET /admin/users",
     "POST /admin/prohibited-terms",
+    "POST /sample-requests",
 }
 MUST_REACH: dict[str, list[str]] = {
     "sourcing": [
@@ -173,6 +186,11 @@ MUST_REACH: dict[str, list[str]] = {
         "POST /inquiries/{inquiry_id}/messages",
         "POST /inquiries/{inquiry_id}/close",
         "POST /admin/reports/{report_id}/resolve",
+    ],
+    "samples": [
+        "POST /sample-requests",
+        "POST /sample-requests/{sample_request_id}/quote",
+        "POST /sample-requests/{sample_request_id}/accept",
     ],
     "accounts": [
         "DELETE /auth/tokens/{token_id}",
@@ -209,6 +227,14 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "POST /reports": ("buyer",),
     "GET /notifications": ("buyer",),
     "POST /notifications/{notification_id}/read": ("buyer",),
+    "POST /sample-requests": ("buyer",),
+    "GET /sample-requests/{sample_request_id}": ("buyer", "supplier", "admin"),
+    "POST /sample-requests/{sample_request_id}/quote": ("supplier",),
+    "POST /sample-requests/{sample_request_id}/accept": ("buyer",),
+    "POST /sample-requests/{sample_request_id}/ship": ("supplier",),
+    "POST /sample-requests/{sample_request_id}/receive": ("buyer",),
+    "POST /sample-requests/{sample_request_id}/decline": ("supplier",),
+    "POST /sample-requests/{sample_request_id}/cancel": ("buyer",),
 }
 DEFAULT_ACTOR_BY_PREFIX = {"/admin/": "admin", "/products": "supplier", "/suppliers": "supplier"}
 
@@ -308,6 +334,8 @@ def realistic(case: Case, label: str, scenario: dict[str, Any]) -> None:
     elif label == "POST /inquiries":
         body.pop("product_id", None)
         body["supplier_id"] = scenario["supplier_id"]
+    elif label == "POST /sample-requests":
+        body["product_id"] = scenario["product_id"]  # the scenario's published product
     elif label == "POST /reports":
         body.update(target_type="supplier", target_id=scenario["supplier_id"])
     elif label == "POST /auth/tokens":
@@ -383,7 +411,13 @@ def test_stateful_links_reach_the_deep_operations(
             transaction.commit()
             sessions = {role: login_session(app, users[role]) for role in SESSION_ACTORS}
             scenario.update(
-                tokens=tokens, sessions=sessions, turns=Counter(), supplier_id=supplier.id
+                tokens=tokens,
+                sessions=sessions,
+                turns=Counter(),
+                supplier_id=supplier.id,
+                product_id=db.session.scalar(
+                    sa.select(Product.id).where(Product.supplier_id == supplier.id)
+                ),
             )
 
         def teardown(self) -> None:

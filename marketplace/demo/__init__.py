@@ -38,6 +38,7 @@ from marketplace.demo.loader import SupplierSpec, demo_data
 from marketplace.demo.moderation import load_moderation_demo
 from marketplace.demo.pictures import PictureMaker
 from marketplace.demo.products import plan_products
+from marketplace.demo.samples import load_sample_demo
 from marketplace.demo.sourcing import load_sourcing_demo
 from marketplace.extensions import db
 from marketplace.moderation import services as moderation_services
@@ -61,6 +62,7 @@ class DemoReport:
     images_created: int = 0
     files_written: int = 0
     sourcing: Counter = field(default_factory=Counter)
+    samples: Counter = field(default_factory=Counter)
     moderation: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -77,6 +79,7 @@ class DemoReport:
             f"{self.products_existing} already there",
             f"  images:    {self.images_created} created, {self.files_written} files written",
             f"  sourcing:  {_counts(self.sourcing) or 'nothing new'}",
+            f"  samples:   {_moderation(self.samples)}",
             f"  moderation: {_moderation(self.moderation)}",
             f"Demo password for every account: {DEMO_PASSWORD}",
             f"  supplier owner: {companies.suppliers[0].owner_email}   "
@@ -317,6 +320,7 @@ def load_demo_data(
         seeder.supplier(spec)
     seeder.buyers()
     seeder.report.sourcing = load_sourcing_demo(seeder.seed)
+    seeder.report.samples = load_sample_demo()
     seeder.report.moderation = load_moderation_demo()
     # The services queue e-mails (verification, rejection, quotations...): the demo's
     # people are fictional, so none of them may leave. The in-app notifications stay.

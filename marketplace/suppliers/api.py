@@ -70,7 +70,9 @@ class PublicProfile:
 
 @blp.route(SUPPLIER, methods=["GET"])
 @blp.response(200, SupplierPrivateSchema)
-@blp.errors(404)
+# 401: anyone may read a profile, but a Bearer token that is revoked (or whose user was
+# suspended) is refused on every route.
+@blp.errors(401, 404)
 def get_supplier(supplier_id):
     """A supplier's profile. `bank_details` is only in the answer to the company's own
     members and to admins."""

@@ -72,6 +72,13 @@ ACTION_LABELS = {
     "prohibited_term.add": _l("Prohibited term added"),
     "prohibited_term.delete": _l("Prohibited term removed"),
     "quotation.accept": _l("Quotation accepted"),
+    "sample.request": _l("Samples requested"),
+    "sample.quote": _l("Sample terms sent"),
+    "sample.accept": _l("Sample terms accepted"),
+    "sample.ship": _l("Samples shipped"),
+    "sample.receive": _l("Samples received"),
+    "sample.decline": _l("Sample request declined"),
+    "sample.cancel": _l("Sample request cancelled"),
     "task.retry": _l("Failed task run again"),
     "task.dismiss": _l("Failed task dismissed"),
 }
@@ -469,7 +476,15 @@ def admin_audit_log():
         page=page,
         errors=errors,
         actions=sorted(ACTION_LABELS),
-        target_types=["product", "supplier", "user", "report", "rfq", "quotation"],
+        target_types=[
+            "product",
+            "supplier",
+            "user",
+            "report",
+            "rfq",
+            "quotation",
+            "sample_request",
+        ],
         filters={k: request.args.get(k, "") for k in AuditLogArgs().fields if k != "cursor"},
     )
 

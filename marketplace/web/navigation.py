@@ -37,6 +37,7 @@ SUPPLIER_NAV = (
     NavItem(_l("Bulk import (Excel/CSV)"), "web.supplier_import"),
     NavItem(_l("Inquiries"), "web.supplier_inquiries"),
     NavItem(_l("RFQs and quotations"), "web.supplier_rfqs"),
+    NavItem(_l("Sample requests"), "web.supplier_samples"),
     NavItem(_l("Company profile"), "web.supplier_profile"),
     NavItem(_l("Team"), "web.supplier_team"),
     NavItem(_l("Password"), "web.change_password"),
@@ -47,6 +48,7 @@ BUYER_NAV = (
     NavItem(_l("My inquiries"), "web.buyer_inquiries"),
     NavItem(_l("My RFQs"), "web.buyer_rfqs"),
     NavItem(_l("Compare quotations"), "web.buyer_quotations"),
+    NavItem(_l("My samples"), "web.buyer_samples"),
     NavItem(_l("Password"), "web.change_password"),
 )
 

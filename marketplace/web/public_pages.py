@@ -40,6 +40,7 @@ from marketplace.suppliers.models import Supplier
 from marketplace.suppliers.schemas import SupplierListArgs
 from marketplace.web import bp
 from marketplace.web.forms import CUSTOMIZATION_LABELS
+from marketplace.web.sample_pages import sample_action
 
 INQUIRY_ENDPOINT = "web.buyer_inquiry_new"  # the inquiry pages' "new inquiry" form
 FEATURED_SUPPLIERS = 4
@@ -293,6 +294,7 @@ def product_page(product_id: int):
         materials=material_names(),
         customization=CUSTOMIZATION_LABELS,
         inquiry=inquiry_action(product.is_public, product_id=product.id),
+        samples=sample_action(product),
         years=years_in_business(product.supplier),
         size_columns=size_columns(data["size_chart"]),
     )

@@ -1,0 +1,1 @@
+"""Sample requests: a buyer asks a supplier for sample pairs of one product."""
