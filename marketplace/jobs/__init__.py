@@ -43,6 +43,7 @@ TASK_MODULES = (
     "marketplace.search.tasks",
     "marketplace.accounts.tasks",
     "marketplace.storage.tasks",
+    "marketplace.orders.tasks",
 )
 
 _registry: dict[str, Callable[..., Any]] = {}
