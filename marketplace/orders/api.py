@@ -3,6 +3,9 @@ their moves, documents, and the admins' dispute resolution."""
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import quote
+
 from flask import Response
 from flask_login import current_user
 
@@ -221,12 +224,25 @@ def download_document(order_id, document_id):
         stored = get_storage().open(document.storage_key)
     except KeyNotFound as exc:
         raise NotFound("Document not found.") from exc
-    response = Response(stored.chunks(), mimetype=document.content_type, direct_passthrough=True)
-    response.call_on_close(stored.close)
+
+    def stream():
+        with stored:  # closed when the response is, read to the end or not
+            yield from stored.chunks()
+
+    response = Response(stream(), mimetype=document.content_type)
     response.content_length = stored.size
-    response.headers.set("Content-Disposition", "attachment", filename=document.filename)
+    response.headers.set("Content-Disposition", "attachment", **_filename(document.filename))
     response.headers["X-Content-Type-Options"] = "nosniff"
     return mark_private(response)
+
+
+def _filename(name: str) -> dict[str, str]:
+    """An ASCII ``filename`` for old clients and the exact one as ``filename*`` (RFC 6266),
+    as werkzeug's send_file writes them."""
+    simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    if name == simple:
+        return {"filename": name}
+    return {"filename": simple.strip() or "document", "filename*": f"UTF-8''{quote(name, safe='')}"}
 
 
 @blp.route(DOCUMENT, methods=["DELETE"])
