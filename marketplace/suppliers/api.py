@@ -52,7 +52,7 @@ def own_supplier(supplier_id: int, *, owner: bool = False) -> Supplier:
 
 @blp.route(SUPPLIER, methods=["GET"])
 @blp.response(200, SupplierSchema)
-@blp.errors(404)
+@blp.errors(401, 404)  # 401: a revoked or unknown Bearer token, even on a public page
 def get_supplier(supplier_id):
     return services.get_supplier(supplier_id, authenticated_user())
 
