@@ -22,16 +22,16 @@ class SizeBreakdown(fields.Dict):
     """``{"36": 200, "37": 400}``: pairs per size (EU sizes, "36.5" and "36-37" too)."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault(
+            "description",
+            "Pairs per size; the pairs add up to the line's quantity. Sizes like "
+            '"36", "36.5" or "36-37".',
+        )
         super().__init__(
             keys=fields.String(validate=validate.Regexp(SIZE_LABEL)),
             values=Int(minimum=1, maximum=MAX_QUANTITY),
             validate=validate.Length(min=1, max=MAX_SIZES),
             **kwargs,
-        )
-        self.metadata.setdefault(
-            "description",
-            "Pairs per size; the pairs add up to the line's quantity. Sizes like "
-            '"36", "36.5" or "36-37".',
         )
 
 
