@@ -202,6 +202,13 @@ class Config:
     RESPONSE_WINDOW_HOURS = env_int("RESPONSE_WINDOW_HOURS", 24)  # "answered in time"
     RESPONSE_RATE_DAYS = env_int("RESPONSE_RATE_DAYS", 30)  # the response-rate window
 
+    # Orders: a delivered order the buyer neither completes nor disputes completes by
+    # itself this many days after delivery (celery beat, hourly); order documents
+    # (PDF, XLSX, JPEG, PNG) up to DOCUMENT_MAX_BYTES each.
+    ORDER_AUTO_COMPLETE_DAYS = env_int("ORDER_AUTO_COMPLETE_DAYS", 14)
+    DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+    DOCUMENT_UPLOAD_MAX_BODY = DOCUMENT_MAX_BYTES + 64 * 1024  # multipart overhead
+
     # Moderation: automatic flags on submit
     PRICE_OUTLIER_FACTOR = env_float("PRICE_OUTLIER_FACTOR", 5.0)  # x or / the category median
     NEAR_DUPLICATE_SIMILARITY = env_float("NEAR_DUPLICATE_SIMILARITY", 0.9)

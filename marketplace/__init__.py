@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.media import bp as media_bp
     from marketplace.moderation.api import blp as moderation_api
     from marketplace.notifications.api import blp as notifications_api
+    from marketplace.orders.api import blp as orders_api
     from marketplace.rfqs.api import blp as rfqs_api
     from marketplace.samples.api import blp as samples_api
     from marketplace.search.api import blp as search_api
@@ -142,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
         inquiries_api,
         rfqs_api,
         samples_api,
+        orders_api,
         notifications_api,
         moderation_api,
     ):

@@ -21,6 +21,7 @@ import marshmallow as ma
 from flask import current_app
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.datastructures import CombinedMultiDict
 
 API_PREFIX = "/api/v1"  # where ``register_blueprints`` mounts every API blueprint
 LOCATIONS = {"json", "query", "querystring", "form", "files", "headers", "view_args", "path"}
@@ -94,6 +95,14 @@ class Parser(FlaskParser):
         if reason:
             abort(400, message=f"Invalid JSON body: {reason}")
         return data
+
+    def load_files(self, req, schema):
+        """A multipart body's files; with the form's text fields as well for a schema that
+        says ``with_form_fields = True`` (one schema documents the whole multipart body:
+        flask-smorest keeps only one schema per request body)."""
+        if getattr(schema, "with_form_fields", False):
+            return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+        return super().load_files(req, schema)
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         abort(

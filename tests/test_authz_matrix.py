@@ -24,13 +24,14 @@ from tests.authz import (
     rows_core,
     rows_inquiries,
     rows_moderation,
+    rows_orders,
     rows_public,
     rows_rfqs,
     rows_samples,
 )
 from tests.authz.framework import HTML, PRINCIPALS, SUSPENDED, Route, World, build_world
 
-AREAS = (rows_core, rows_public, rows_inquiries, rows_rfqs, rows_samples, rows_moderation)
+AREAS = (rows_core, rows_public, rows_inquiries, rows_rfqs, rows_samples, rows_moderation, rows_orders)
 
 MATRIX: dict[tuple[str, str], Route] = {}
 for _area in AREAS:

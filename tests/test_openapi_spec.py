@@ -38,6 +38,33 @@ REQUIRED_LINKS = {
         "POST /api/v1/quotations/{quotation_id}/accept",
         "POST /api/v1/quotations/{quotation_id}/withdraw",
     },
+    ("POST /api/v1/quotations/{quotation_id}/accept", "200"): {
+        "POST /api/v1/quotations/{quotation_id}/order",
+    },
+    ("POST /api/v1/quotations/{quotation_id}/order", "201"): {
+        "GET /api/v1/orders/{order_id}",
+        "PATCH /api/v1/orders/{order_id}",
+        "POST /api/v1/orders/{order_id}/confirm",
+        "POST /api/v1/orders/{order_id}/cancel",
+        "POST /api/v1/orders/{order_id}/documents",
+    },
+    ("POST /api/v1/orders", "201"): {
+        "GET /api/v1/orders/{order_id}",
+        "POST /api/v1/orders/{order_id}/confirm",
+    },
+    ("POST /api/v1/orders/{order_id}/confirm", "200"): {
+        "POST /api/v1/orders/{order_id}/start-production",
+    },
+    ("POST /api/v1/orders/{order_id}/start-production", "200"): {
+        "POST /api/v1/orders/{order_id}/ship",
+    },
+    ("POST /api/v1/orders/{order_id}/ship", "200"): {
+        "POST /api/v1/orders/{order_id}/deliver",
+        "POST /api/v1/orders/{order_id}/dispute",
+    },
+    ("POST /api/v1/orders/{order_id}/deliver", "200"): {
+        "POST /api/v1/orders/{order_id}/complete",
+    },
     ("POST /api/v1/products", "201"): {
         "GET /api/v1/products/{product_id}",
         "PATCH /api/v1/products/{product_id}",

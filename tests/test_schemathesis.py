@@ -105,6 +105,13 @@ BUSINESS_RULE_422 = [
     # refusing a verification needs a reason (reached when the drawn body is
     # {"decision": "refuse", "reason": null})
     ("POST", "/api/v1/admin/suppliers/{supplier_id}/verify"),
+    # an order goes to a buyer who has an inquiry with the company; a line's sizes add up
+    # to its quantity and its product is the company's own
+    ("POST", "/api/v1/orders"),
+    # the same line rules; at least one field to change
+    ("PATCH", "/api/v1/orders/{order_id}"),
+    # the file's content must be a PDF, XLSX, JPEG or PNG, whatever its name
+    ("POST", "/api/v1/orders/{order_id}/documents"),
 ]
 # Operations whose schema-valid input carries a secret only an e-mail delivers: a made-up
 # one is the contract's 400 ("a used, expired or forged token"), and the new password may

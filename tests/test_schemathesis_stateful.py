@@ -87,6 +87,18 @@ CHAINS: dict[str, list[str]] = {
         "GET /quotations/{quotation_id}/revisions",
         "POST /quotations/{quotation_id}/accept",
         "POST /quotations/{quotation_id}/withdraw",
+        "POST /quotations/{quotation_id}/order",
+        "POST /orders",
+        "GET /orders/{order_id}",
+        "PATCH /orders/{order_id}",
+        "POST /orders/{order_id}/confirm",
+        "POST /orders/{order_id}/start-production",
+        "POST /orders/{order_id}/ship",
+        "POST /orders/{order_id}/deliver",
+        "POST /orders/{order_id}/complete",
+        "POST /orders/{order_id}/cancel",
+        "POST /orders/{order_id}/dispute",
+        "POST /orders/{order_id}/documents",
     ],
     "catalog": [
         "POST /products",
@@ -172,6 +184,7 @@ MUST_REACH: dict[str, list[str]] = {
         "POST /quotations/{quotation_id}/accept",
         "POST /quotations/{quotation_id}/withdraw",
         "POST /rfqs/{rfq_id}/cancel",
+        "POST /quotations/{quotation_id}/order",
     ],
     "catalog": [
         "POST /products",
@@ -212,6 +225,18 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "GET /quotations/{quotation_id}/revisions": ("supplier", "buyer", "admin"),
     "POST /quotations/{quotation_id}/accept": ("buyer",),
     "POST /quotations/{quotation_id}/withdraw": ("supplier",),
+    "POST /quotations/{quotation_id}/order": ("buyer", "supplier"),
+    "POST /orders": ("supplier",),
+    "GET /orders/{order_id}": ("buyer", "supplier", "admin"),
+    "PATCH /orders/{order_id}": ("supplier",),
+    "POST /orders/{order_id}/confirm": ("buyer",),
+    "POST /orders/{order_id}/start-production": ("supplier",),
+    "POST /orders/{order_id}/ship": ("supplier",),
+    "POST /orders/{order_id}/deliver": ("buyer",),
+    "POST /orders/{order_id}/complete": ("buyer",),
+    "POST /orders/{order_id}/cancel": ("buyer", "supplier"),
+    "POST /orders/{order_id}/dispute": ("buyer",),
+    "POST /orders/{order_id}/documents": ("buyer", "supplier"),
     "GET /products/{product_id}": ("supplier", "admin"),
     "POST /inquiries": ("buyer",),
     "GET /inquiries/{inquiry_id}": ("buyer", "supplier", "admin"),
@@ -331,6 +356,11 @@ def realistic(case: Case, label: str, scenario: dict[str, Any]) -> None:
         if "price_tiers" in body or "moq" in body:
             moq = body.setdefault("moq", 1000)
             body["price_tiers"] = [{"min_qty": moq, "unit_price": "1.20"}]
+    elif label in ("POST /orders", "PATCH /orders/{order_id}"):
+        for line in body.get("lines") or []:
+            if isinstance(line, dict):
+                line.pop("product_id", None)  # the scenario's company's products only
+                line["size_breakdown"] = None  # sizes must add up to the quantity
     elif label == "POST /inquiries":
         body.pop("product_id", None)
         body["supplier_id"] = scenario["supplier_id"]

@@ -207,6 +207,9 @@ def load_sourcing_demo(seed: int) -> Counter:
         made.update({f"inquiries {k}": v for k, v in load_inquiry_demo().items()})
     made.update(_SourcingSeeder(seed).run())
     db.session.flush()
+    from marketplace.demo.orders import load_order_demo
+
+    made.update({f"orders {k}": v for k, v in load_order_demo().items()})
     # No demo e-mail ever leaves: drop what the services queued.
     db.session.execute(sa.delete(OutboxEmail).where(OutboxEmail.id > last_email))
     refresh_all_metrics()

@@ -44,6 +44,7 @@ TASK_MODULES = (
     "marketplace.accounts.tasks",
     "marketplace.storage.tasks",
     "marketplace.catalog.import_jobs",
+    "marketplace.orders.tasks",
 )
 
 _registry: dict[str, Callable[..., Any]] = {}

@@ -20,6 +20,8 @@ def beat_schedule(config: Any) -> dict[str, dict[str, Any]]:
         },
         # Response rates slide with time (items ageing past 24 h or out of the window).
         "metrics-refresh-all": {"task": "rfqs.refresh_all_metrics", "schedule": crontab(minute=17)},
+        # Delivered orders nobody completed or disputed: completed ORDER_AUTO_COMPLETE_DAYS on.
+        "orders-auto-complete": {"task": "orders.auto_complete", "schedule": crontab(minute=43)},
         "accounts-purge": {"task": "accounts.purge", "schedule": crontab(hour=3, minute=23)},
         # Catalog import jobs whose worker died or that no worker ran: expired, file removed.
         "catalog-expire-imports": {

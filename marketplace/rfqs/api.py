@@ -237,7 +237,12 @@ def list_quotation_revisions(args, quotation_id):
 @blp.route(f"{QUOTATION}/accept", methods=["POST"])
 @login_required(Role.BUYER)
 @blp.response(200, QuotationSchema)
-@blp.links(200, QUOTATION_PARAMETERS, **DECIDED_QUOTATION_LINKS)
+@blp.links(
+    200,
+    QUOTATION_PARAMETERS,
+    **DECIDED_QUOTATION_LINKS,
+    orderFromQuotation="POST /quotations/{quotation_id}/order",
+)
 @blp.errors(400, 401, 403, 404, 409)
 @blp.doc(security=LOGGED_IN)
 def accept_quotation(quotation_id):

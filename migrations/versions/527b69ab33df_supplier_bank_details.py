@@ -4,7 +4,7 @@
 several lines of text; only the company's members and admins see it.
 
 Revision ID: 527b69ab33df
-Revises: 2d4585f2d541
+Revises: fedf5315a1bb
 Create Date: 2026-12-05 17:00:12.524554
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "527b69ab33df"
-down_revision = "2d4585f2d541"
+down_revision = "fedf5315a1bb"
 branch_labels = None
 depends_on = None
 

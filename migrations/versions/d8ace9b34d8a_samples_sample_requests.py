@@ -4,7 +4,7 @@
 terms (fees, currency, lead time), the shipment's tracking and when each move happened.
 
 Revision ID: d8ace9b34d8a
-Revises: 2d4585f2d541
+Revises: 527b69ab33df
 Create Date: 2026-12-05 16:19:07.092912
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "d8ace9b34d8a"
-down_revision = "2d4585f2d541"
+down_revision = "527b69ab33df"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Orders: from an accepted quotation (or an inquiry) to delivery, with their documents."""
