@@ -31,7 +31,15 @@ from tests.authz import (
 )
 from tests.authz.framework import HTML, PRINCIPALS, SUSPENDED, Route, World, build_world
 
-AREAS = (rows_core, rows_public, rows_inquiries, rows_rfqs, rows_samples, rows_moderation, rows_orders)
+AREAS = (
+    rows_core,
+    rows_public,
+    rows_inquiries,
+    rows_rfqs,
+    rows_samples,
+    rows_moderation,
+    rows_orders,
+)
 
 MATRIX: dict[tuple[str, str], Route] = {}
 for _area in AREAS:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -112,7 +113,7 @@ def _one(buyer: User, product: Product, member: User, moves: list[str], n: int) 
         },
     )
     carrier, reference = CARRIERS[n % len(CARRIERS)]
-    bodies = {
+    bodies: dict[str, dict[str, Any]] = {
         "quote": {
             "fee": (Decimal("0"), Decimal("15"), Decimal("25"))[n % 3],
             "shipping_fee": (Decimal("35"), Decimal("0"), Decimal("48.5"))[n % 3],
